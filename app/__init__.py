@@ -1,0 +1,98 @@
+"""Willing: gated onboarding homework for network-marketing sponsors."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import Config, ProductionConfig, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the app: configuration and wiring only, no database work."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class or config_from_env())
+    if issubclass(config_class or config_from_env(), ProductionConfig) and not app.config.get(
+        "SECRET_KEY"
+    ):
+        raise SystemExit("Willing refuses to start: set SECRET_KEY in the environment.")
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_file = os.path.join(app.instance_path, "willing.sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_security_headers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from app.services.accounts import load_session_user
+
+    login_manager.user_loader(load_session_user)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """SQLite: enforce foreign keys, WAL for concurrent readers, wait on locks."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.auth import bp as auth_bp
+    from app.homework import bp as homework_bp
+    from app.people import bp as people_bp
+    from app.review import bp as review_bp
+    from app.tracks import bp as tracks_bp
+
+    for blueprint in (auth_bp, people_bp, tracks_bp, homework_bp, review_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from app.security import add_security_headers
+
+    app.after_request(add_security_headers)

@@ -1,0 +1,7 @@
+"""Accounts: register (with or without an invite), log in and out, profile, password."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import routes  # noqa: E402,F401

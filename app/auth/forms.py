@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from app.extensions import db
+from app.forms_common import no_control_characters, strip
+from app.services.accounts import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    email_taken,
+    timezone_names,
+)
+
+PASSWORD_HELP = f"At least {MIN_PASSWORD_LENGTH} characters. A few words you'll remember work well."
+
+
+def _new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message="Choose a password."),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
+            ),
+        ],
+        description=PASSWORD_HELP,
+    )
+
+
+def _name_field() -> StringField:
+    return StringField(
+        "Your name",
+        filters=[strip],
+        validators=[
+            DataRequired(message="Tell us your name."),
+            Length(max=100, message="Keep your name under 100 characters."),
+            no_control_characters,
+        ],
+    )
+
+
+def _timezone_field() -> SelectField:
+    return SelectField(
+        "Time zone",
+        choices=[SelectChoice(name) for name in timezone_names()],
+        default="UTC",
+        validate_choice=True,
+    )
+
+
+class RegistrationForm(FlaskForm):
+    name = _name_field()
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[
+            DataRequired(message="Enter your email address."),
+            Length(max=254, message="That email address is too long."),
+            Email(message="Enter a valid email address, like name@example.com."),
+        ],
+    )
+    password = _new_password_field("Password")
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[
+            DataRequired(message="Repeat your password."),
+            EqualTo("password", message="The two passwords don't match."),
+        ],
+    )
+    timezone = _timezone_field()
+    invite = HiddenField()
+
+    def validate_email(self, field: EmailField) -> None:
+        if email_taken(db.session, field.data):
+            raise ValidationError("An account with this email already exists. Log in instead?")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", filters=[strip], validators=[DataRequired("Enter your email.")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    remember = BooleanField("Keep me logged in on this device for 30 days")
+    next = HiddenField()
+
+
+class ProfileForm(FlaskForm):
+    name = _name_field()
+    timezone = _timezone_field()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+    new_password = _new_password_field("New password")
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[
+            DataRequired(message="Repeat the new password."),
+            EqualTo("new_password", message="The two passwords don't match."),
+        ],
+    )

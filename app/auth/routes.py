@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegistrationForm
+from app.extensions import db
+from app.forms_common import is_safe_next
+from app.services import accounts
+from app.services.errors import EmailTaken, InviteInvalid
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    return _register(invite_token=None)
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def join(token: str):
+    """Register through a sponsor's invite link."""
+    return _register(invite_token=token)
+
+
+def _register(invite_token: str | None):  # type: ignore[no-untyped-def]
+    sponsor = None
+    if invite_token is not None:
+        try:
+            sponsor = accounts.find_sponsor_by_invite(db.session, invite_token)
+        except InviteInvalid:
+            return render_template("auth/invite_invalid.html"), 404
+    if current_user.is_authenticated:
+        flash("You already have an account and are logged in.", "info")
+        return redirect(url_for("people.home"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_user(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                timezone=form.timezone.data,
+                invite_token=invite_token,
+            )
+        except EmailTaken as exc:
+            form.email.errors = [str(exc)]
+        except InviteInvalid:
+            return render_template("auth/invite_invalid.html"), 404
+        else:
+            login_user(user)
+            flash(f"Welcome to Willing, {user.name}!", "success")
+            return redirect(url_for("people.home"))
+    return render_template("auth/register.html", form=form, sponsor=sponsor)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("people.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors = ["That email and password don't match an account."]
+        else:
+            login_user(user, remember=form.remember.data)
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else url_for("people.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Edit name and time zone."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        accounts.update_profile(current_user, name=form.name.data, timezone=form.timezone.data)
+        flash("Your profile is saved.", "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, password_form=ChangePasswordForm())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if request.method == "GET":
+        return redirect(url_for("auth.account"))
+    if form.validate_on_submit():
+        if accounts.change_password(
+            current_user, form.current_password.data, form.new_password.data
+        ):
+            login_user(current_user._get_current_object())  # this session carries the new version; others end
+            flash("Your password is changed. Other devices have been logged out.", "success")
+            return redirect(url_for("auth.account"))
+        form.current_password.errors = ["That is not your current password."]
+    return render_template(
+        "auth/account.html", form=ProfileForm(obj=current_user), password_form=form
+    ), 400
+

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import TextAreaField, URLField
+from wtforms.validators import DataRequired, Length, Optional, URL, ValidationError
+
+from app.forms_common import no_nul, strip
+
+MAX_ANSWER_LENGTH = 20_000
+
+
+def http_only(_form, field) -> None:  # type: ignore[no-untyped-def]
+    if field.data and not field.data.lower().startswith(("http://", "https://")):
+        raise ValidationError("Use a link that starts with http:// or https://.")
+
+
+class HandInForm(FlaskForm):
+    answer = TextAreaField(
+        "Your answer",
+        validators=[
+            DataRequired("Write your answer before handing in."),
+            Length(
+                max=MAX_ANSWER_LENGTH,
+                message=f"Keep your answer under {MAX_ANSWER_LENGTH:,} characters.",
+            ),
+            no_nul,
+        ],
+    )
+    link = URLField(
+        "Link (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=2000, message="That link is too long."),
+            http_only,
+            URL(require_tld=False, message="That doesn't look like a web address."),
+        ],
+    )
+    attachment = FileField(
+        "Attachment (optional)",
+        description="PDF, PNG, JPEG, WebP, DOCX or plain text, up to 10 MB.",
+    )

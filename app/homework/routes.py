@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+import os
+
+from app.extensions import db
+from app.homework import bp
+from app.homework.forms import HandInForm
+from app.services import homework as service
+from app.services.errors import InvalidTransition, NotFound
+from app.services.progress import load_progress
+from app.services.uploads import UploadRejected
+
+
+@bp.before_request
+@login_required
+def _login_first() -> None:
+    """The recruit's own pages."""
+
+
+def _render_track(form: HandInForm, status: int = 200):  # type: ignore[no-untyped-def]
+    progress = load_progress(db.session, current_user)
+    return render_template(
+        "homework/track.html", progress=progress, form=form, sponsor=current_user.sponsor
+    ), status
+
+
+@bp.route("/homework")
+def track():
+    return _render_track(HandInForm())
+
+
+@bp.route("/homework/<int:assignment_id>/hand-in", methods=["POST"])
+def hand_in(assignment_id: int):
+    form = HandInForm()
+    if not form.validate_on_submit():
+        return _render_track(form, 400)
+    upload = None
+    if form.attachment.data and form.attachment.data.filename:
+        upload = service.Upload(form.attachment.data.stream, form.attachment.data.filename)
+    try:
+        service.hand_in(
+            current_user,
+            assignment_id,
+            answer=form.answer.data,
+            link=form.link.data,
+            upload=upload,
+            upload_folder=current_app.config["UPLOAD_FOLDER"],
+            max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
+        )
+    except NotFound:
+        abort(404)
+    except UploadRejected as exc:
+        form.attachment.errors = [str(exc)]
+        return _render_track(form, 400)
+    except InvalidTransition as exc:
+        flash(str(exc), "error")
+        return _render_track(form, 409)
+    flash("Handed in. Your sponsor will review it.", "success")
+    return redirect(url_for("homework.track"))
+
+
+@bp.route("/submissions/<int:submission_id>/attachment")
+def attachment(submission_id: int):
+    """The file, only for the recruit and their sponsor, always as a download."""
+    try:
+        submission = service.get_viewable_submission(current_user, submission_id)
+    except NotFound:
+        abort(404)
+    if not submission.attachment_path:
+        abort(404)
+    path = os.path.join(current_app.config["UPLOAD_FOLDER"], submission.attachment_path)
+    if not os.path.isfile(path):
+        abort(404)
+    return send_file(
+        path,
+        mimetype=submission.attachment_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=submission.attachment_name or "attachment",
+        max_age=0,
+    )

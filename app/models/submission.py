@@ -1,0 +1,82 @@
+"""Submissions: a recruit's hand-in of one assignment, and the sponsor's decision on it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import UniqueConstraint as Unique
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, utcnow
+from app.models.track import Assignment
+from app.models.user import User
+
+
+class SubmissionStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Unique("recruit_id", "assignment_id", "attempt"),
+        # One waiting submission per recruit and assignment, and one approval.
+        Index(
+            "uq_submissions_one_waiting",
+            "recruit_id",
+            "assignment_id",
+            unique=True,
+            sqlite_where=text("status = 'submitted'"),
+            postgresql_where=text("status = 'submitted'"),
+        ),
+        Index(
+            "uq_submissions_one_approved",
+            "recruit_id",
+            "assignment_id",
+            unique=True,
+            sqlite_where=text("status = 'approved'"),
+            postgresql_where=text("status = 'approved'"),
+        ),
+        # The review queue: a sponsor's waiting submissions, oldest first.
+        Index("ix_submissions_status_submitted_at", "status", "submitted_at"),
+        CheckConstraint(
+            "status IN ('submitted', 'approved', 'changes_requested')", name="status_known"
+        ),
+        CheckConstraint(
+            "(status = 'submitted') = (decided_at IS NULL)", name="decided_iff_not_waiting"
+        ),
+        CheckConstraint(
+            "status <> 'changes_requested' OR length(feedback) > 0",
+            name="changes_requested_has_feedback",
+        ),
+        CheckConstraint("attempt >= 1", name="attempt_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recruit_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="RESTRICT"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(2000))
+    # The stored file has a random name; the recruit's file name is only for display.
+    attachment_path: Mapped[str | None] = mapped_column(String(64))
+    attachment_name: Mapped[str | None] = mapped_column(String(255))
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_size: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default=SubmissionStatus.SUBMITTED)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    feedback: Mapped[str] = mapped_column(Text, default="")
+
+    recruit: Mapped[User] = relationship(foreign_keys=[recruit_id])
+    assignment: Mapped[Assignment] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

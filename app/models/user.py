@@ -1,0 +1,75 @@
+"""Distributors: every account, each with at most one sponsor (the downline is a tree)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from app.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.track import Track
+
+DEFAULT_STALL_THRESHOLD_DAYS = 7
+
+
+def new_invite_token() -> str:
+    """An unguessable token for a personal invite link."""
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("sponsor_id IS NULL OR sponsor_id <> id", name="not_own_sponsor"),
+        CheckConstraint(
+            "stall_threshold_days BETWEEN 1 AND 365", name="stall_threshold_in_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased so the unique constraint is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    sponsor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    invite_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_invite_token)
+    # The track the recruit works through, and when they were put on it.
+    track_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tracks.id", ondelete="RESTRICT", use_alter=True), index=True
+    )
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stall_threshold_days: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_STALL_THRESHOLD_DAYS, server_default="7"
+    )
+    # Bumped to end every session of this user (password change, reset).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    sponsor: Mapped[User | None] = relationship(
+        remote_side="User.id", back_populates="recruits", foreign_keys=[sponsor_id]
+    )
+    recruits: Mapped[list[User]] = relationship(
+        back_populates="sponsor", foreign_keys=[sponsor_id], order_by="User.created_at"
+    )
+    track: Mapped[Track | None] = relationship(foreign_keys=[track_id])
+
+    @validates("email")
+    def _normalize_email(self, _key: str, value: str) -> str:
+        return value.strip().lower()
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: a version bump invalidates every older session."""
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+

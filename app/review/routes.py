@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import db
+from app.review import bp
+from app.review.forms import DecisionForm
+from app.services import review as service
+from app.services.errors import AlreadyDecided, InvalidTransition, NotFound
+
+
+@bp.before_request
+@login_required
+def _login_first() -> None:
+    """The sponsor's own pages."""
+
+
+@bp.route("/review")
+def queue():
+    page = max(1, request.args.get("page", 1, type=int))
+    return render_template(
+        "review/queue.html",
+        queue=service.review_queue(db.session, current_user, page, current_app.config["PAGE_SIZE"]),
+    )
+
+
+def _render_review(submission, form: DecisionForm, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template(
+        "review/review.html",
+        submission=submission,
+        attempts=service.attempts_of(db.session, submission),
+        form=form,
+    ), status
+
+
+@bp.route("/review/<int:submission_id>", methods=["GET", "POST"])
+def review(submission_id: int):
+    try:
+        submission = service.get_reviewable(db.session, current_user, submission_id)
+    except NotFound:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _render_review(submission, form, 400 if request.method == "POST" else 200)
+    decision = service.Decision.APPROVE if form.approve.data else service.Decision.REQUEST_CHANGES
+    try:
+        service.decide(current_user, submission.id, decision, form.feedback.data or "")
+    except AlreadyDecided as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("review.review", submission_id=submission.id))
+    except InvalidTransition as exc:
+        form.feedback.errors = [str(exc)]
+        return _render_review(submission, form, 400)
+    if decision == service.Decision.APPROVE:
+        flash(f"Approved. {submission.recruit.name}'s next step is open.", "success")
+    else:
+        flash(f"Sent back to {submission.recruit.name} with your feedback.", "success")
+    return redirect(url_for("review.queue"))

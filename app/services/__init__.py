@@ -1,0 +1,1 @@
+"""Business rules as plain functions; views call them and map their exceptions."""

@@ -1,0 +1,130 @@
+"""Accounts: registration, login checks, password and profile changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import available_timezones
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models import Track, User, utcnow
+from app.services.errors import EmailTaken, InviteInvalid
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+# A real hash to compare against when the account does not exist, so a miss costs
+# the same time as a wrong password.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def timezone_names() -> list[str]:
+    """Every IANA time zone name, sorted, for the profile form."""
+    return sorted(available_timezones())
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def email_taken(session: Session, email: str) -> bool:
+    """True when an account already uses this address, in any letter case."""
+    normalized = email.strip().lower()
+    return bool(session.scalar(select(func.count()).where(User.email == normalized)))
+
+
+def find_sponsor_by_invite(session: Session, token: str) -> User:
+    """The distributor whose current invite link carries this token."""
+    sponsor = session.scalar(select(User).where(User.invite_token == token)) if token else None
+    if sponsor is None:
+        raise InviteInvalid("This invite link is not valid any more.")
+    return sponsor
+
+
+def register_user(
+    *,
+    name: str,
+    email: str,
+    password: str,
+    timezone: str = "UTC",
+    invite_token: str | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Create an account; through an invite it joins the sponsor and their default track."""
+    session = db.session
+    now = now or utcnow()
+    sponsor = find_sponsor_by_invite(session, invite_token) if invite_token else None
+    user = User(
+        name=name.strip(),
+        email=email,
+        password_hash=hash_password(password),
+        timezone=timezone,
+        sponsor=sponsor,
+        created_at=now,
+    )
+    if sponsor is not None:
+        default_track = session.scalar(
+            select(Track).where(Track.owner_id == sponsor.id, Track.is_default.is_(True))
+        )
+        if default_track is not None:
+            user.track = default_track
+            user.enrolled_at = now
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the unique email constraint won a race
+        session.rollback()
+        raise EmailTaken("An account with this email already exists.") from exc
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account for these credentials, or None; similar time either way."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        if method not in _DUMMY_HASH:
+            _DUMMY_HASH[method] = generate_password_hash("not-a-real-password", method=method)
+        check_password_hash(_DUMMY_HASH[method], password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def change_password(user: User, current_password: str, new_password: str) -> bool:
+    """Set a new password if the current one is right; ends the user's other sessions."""
+    if not check_password_hash(user.password_hash, current_password):
+        return False
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    db.session.commit()
+    return True
+
+
+def update_profile(user: User, *, name: str, timezone: str) -> None:
+    user.name = name.strip()
+    user.timezone = timezone
+    db.session.commit()
+
+
+def regenerate_invite(user: User) -> str:
+    """Give the user a new invite token; the old link stops working at once."""
+    from app.models.user import new_invite_token
+
+    user.invite_token = new_invite_token()
+    db.session.commit()
+    return user.invite_token
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login loader: the session id is "user id:session version"."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user

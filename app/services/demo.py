@@ -1,0 +1,120 @@
+"""Demo data for `flask seed-demo`: a small team showing every state of the loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Assignment, Submission, SubmissionStatus, Track, User, utcnow
+from app.services.accounts import hash_password
+
+DEMO_PASSWORD = "willing-demo-password"  # noqa: S105 - printed for the demo on purpose
+
+DEMO_STEPS = [
+    ("Write your why", "Write **why** you joined, in a few sentences.\n\nKeep it honest: it's for you.", "A short paragraph."),  # noqa: E501
+    ("List 20 names", "Make a list of 20 people you know. Don't judge, just write.", "The list (first names are fine)."),  # noqa: E501
+    ("Watch the product video", "Watch the overview and note three things that surprised you.", "Your three notes."),  # noqa: E501
+    ("Book your first three-way call", "Pick one person from your list and book a call with them and me.", "Who, and when."),  # noqa: E501
+    ("Share your first result", "Tell me how the call went and what you learned.", "A short report."),  # noqa: E501
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+
+
+def database_is_empty() -> bool:
+    return not db.session.scalar(select(func.count(User.id)))
+
+
+def seed_demo(now: datetime | None = None) -> list[DemoLogin]:
+    """Fill an empty database with an upline, a sponsor, a track and recruits at each step."""
+    now = now or utcnow()
+    session = db.session
+    password_hash = hash_password(DEMO_PASSWORD)
+
+    def person(name: str, email: str, sponsor: User | None, joined_days_ago: float) -> User:
+        user = User(
+            name=name,
+            email=email,
+            password_hash=password_hash,
+            timezone="Europe/London",
+            sponsor=sponsor,
+            created_at=now - timedelta(days=joined_days_ago),
+        )
+        session.add(user)
+        return user
+
+    upline = person("Uma Upline", "upline@example.com", None, 120)
+    sponsor = person("Dana Sponsor", "sponsor@example.com", upline, 90)
+    session.flush()
+    upline_track = Track(owner=upline, name="Uma's starter track", is_default=True)
+    track = Track(owner=sponsor, name="First steps", is_default=True,
+                  description="The five steps every new team member takes with me.")  # fmt: skip
+    session.add_all([upline_track, track])
+    session.flush()
+    steps = []
+    for position, (title, instructions, deliverable) in enumerate(DEMO_STEPS, start=1):
+        for owner_track in (upline_track, track):
+            assignment = Assignment(
+                track=owner_track,
+                position=position,
+                title=title,
+                instructions=instructions,
+                deliverable=deliverable,
+                activated_at=now - timedelta(days=100),
+            )
+            session.add(assignment)
+            if owner_track is track:
+                steps.append(assignment)
+    sponsor.track, sponsor.enrolled_at = upline_track, sponsor.created_at
+    session.flush()
+
+    def recruit(name: str, email: str, joined_days_ago: float) -> User:
+        user = person(name, email, sponsor, joined_days_ago)
+        user.track, user.enrolled_at = track, user.created_at
+        session.flush()
+        return user
+
+    def attempt(user: User, step: int, handed_in_days_ago: float, status: SubmissionStatus,
+                decided_days_ago: float | None = None, feedback: str = "") -> None:  # fmt: skip
+        previous = sum(1 for s in session.new if isinstance(s, Submission)
+                       and s.recruit is user and s.assignment is steps[step])  # fmt: skip
+        session.add(Submission(
+            recruit=user, assignment=steps[step], attempt=previous + 1,
+            answer=f"{user.name.split()[0]}'s answer to “{steps[step].title}”.",
+            status=status, submitted_at=now - timedelta(days=handed_in_days_ago),
+            decided_at=None if decided_days_ago is None else now - timedelta(days=decided_days_ago),
+            decided_by=None if decided_days_ago is None else sponsor, feedback=feedback,
+        ))  # fmt: skip
+
+    finished = recruit("Fiona Finished", "finished@example.com", 40)
+    for step in range(5):
+        attempt(finished, step, 38 - step * 7, SubmissionStatus.APPROVED, 37 - step * 7, "Great.")
+    waiting = recruit("Walter Waiting", "waiting@example.com", 20)
+    attempt(waiting, 0, 18, SubmissionStatus.APPROVED, 17, "Lovely why.")
+    attempt(waiting, 1, 3, SubmissionStatus.SUBMITTED)
+    changes = recruit("Carmen Changes", "changes@example.com", 15)
+    attempt(changes, 0, 13, SubmissionStatus.APPROVED, 12)
+    attempt(changes, 1, 5, SubmissionStatus.CHANGES_REQUESTED, 4, "Only 12 names: aim for 20.")
+    recruit("Sam Started", "started@example.com", 1)
+    stalled = recruit("Stella Stalled", "stalled@example.com", 30)
+    attempt(stalled, 0, 28, SubmissionStatus.APPROVED, 27)
+    willing = recruit("Will Willing", "willing@example.com", 10)
+    attempt(willing, 0, 9, SubmissionStatus.APPROVED, 8.5)
+    attempt(willing, 1, 7, SubmissionStatus.APPROVED, 6.5)
+    attempt(willing, 2, 2, SubmissionStatus.APPROVED, 1.5)
+    session.commit()
+    return [
+        DemoLogin("Sponsor (reviews homework)", sponsor.email),
+        DemoLogin("Upline (the sponsor's sponsor)", upline.email),
+        DemoLogin("Recruit waiting for review", waiting.email),
+        DemoLogin("Recruit with changes requested", changes.email),
+        DemoLogin("Recruit who just started", "started@example.com"),
+        DemoLogin("Recruit who finished", finished.email),
+    ]

@@ -1,0 +1,29 @@
+"""Domain exceptions raised by services; views turn them into responses."""
+
+
+class DomainError(Exception):
+    """Base class: the message is written for the user who caused it."""
+
+
+class NotFound(DomainError):
+    """The object does not exist for this user (other people's objects look absent)."""
+
+
+class NotAllowed(DomainError):
+    """The user may see the object but not do this to it."""
+
+
+class InvalidTransition(DomainError):
+    """The action does not fit the object's current state."""
+
+
+class AlreadyDecided(InvalidTransition):
+    """Somebody (maybe another tab) decided this submission first."""
+
+
+class EmailTaken(DomainError):
+    """An account already uses this email address."""
+
+
+class InviteInvalid(DomainError):
+    """The invite link is unknown or was replaced by a newer one."""

@@ -1,0 +1,104 @@
+"""Handing in homework: only the current step, only when nothing is waiting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Submission, SubmissionStatus, User, utcnow
+from app.services.errors import InvalidTransition, NotFound
+from app.services.progress import CurrentState, load_progress
+from app.services.uploads import StoredFile, remove_stored, store_upload
+
+
+@dataclass(frozen=True)
+class Upload:
+    stream: IO[bytes]
+    filename: str | None
+
+
+def hand_in(
+    recruit: User,
+    assignment_id: int,
+    *,
+    answer: str,
+    link: str | None,
+    upload: Upload | None,
+    upload_folder: str,
+    max_attachment_bytes: int,
+    now: datetime | None = None,
+) -> Submission:
+    """Record a new attempt on the recruit's current assignment, in one transaction.
+
+    Raises InvalidTransition (with a message for the recruit) for a locked, done,
+    finished or already-waiting assignment, and UploadRejected for a bad file.
+    """
+    session = db.session
+    progress = load_progress(session, recruit)
+    step = next((s for s in progress.steps if s.assignment.id == assignment_id), None)
+    if step is None:
+        raise NotFound("No such assignment on your track.")
+    if not progress.can_hand_in(assignment_id):
+        raise InvalidTransition(_refusal(progress.current_state, step.state))
+
+    stored: StoredFile | None = None
+    if upload is not None:
+        stored = store_upload(upload.stream, upload.filename, upload_folder, max_attachment_bytes)
+    attempt = (
+        session.scalar(
+            select(func.max(Submission.attempt)).where(
+                Submission.recruit_id == recruit.id, Submission.assignment_id == assignment_id
+            )
+        )
+        or 0
+    ) + 1
+    submission = Submission(
+        recruit_id=recruit.id,
+        assignment_id=assignment_id,
+        attempt=attempt,
+        answer=answer,
+        link=link or None,
+        status=SubmissionStatus.SUBMITTED,
+        submitted_at=now or utcnow(),
+        attachment_path=stored.stored_name if stored else None,
+        attachment_name=stored.original_name if stored else None,
+        attachment_type=stored.content_type if stored else None,
+        attachment_size=stored.size if stored else None,
+    )
+    session.add(submission)
+    try:
+        session.commit()
+    except IntegrityError as exc:  # a second tab handed in at the same moment
+        session.rollback()
+        if stored is not None:
+            remove_stored(upload_folder, stored.stored_name)
+        raise InvalidTransition(
+            "This assignment is already waiting for your sponsor's review."
+        ) from exc
+    return submission
+
+
+def _refusal(current_state: CurrentState | None, step_state: str) -> str:
+    if current_state == CurrentState.WAITING and step_state == "current":
+        return "This assignment is already waiting for your sponsor's review."
+    if step_state == "done":
+        return "This assignment is already approved."
+    if current_state is None:
+        return "You have finished your track: there is nothing left to hand in."
+    return "This assignment is still locked: finish the current one first."
+
+
+def get_viewable_submission(viewer: User, submission_id: int) -> Submission:
+    """A submission its recruit or the recruit's own sponsor may see; others get NotFound."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound("No such submission.")
+    recruit = submission.recruit
+    if viewer.id not in (recruit.id, recruit.sponsor_id):
+        raise NotFound("No such submission.")
+    return submission

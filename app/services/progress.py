@@ -1,0 +1,160 @@
+"""The gate: where a recruit stands on their track, derived from their submissions.
+
+PRODUCT.md: the current assignment is the first active one, in order, without an
+approved submission. Everything before it is done, everything after it is locked,
+and a locked assignment's instructions are never shown. Every page and every
+action asks `load_progress` (or `compute_progress` on facts already loaded).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Assignment, Submission, SubmissionStatus, User
+
+
+class StepState(enum.StrEnum):
+    DONE = "done"
+    CURRENT = "current"
+    LOCKED = "locked"
+
+
+class CurrentState(enum.StrEnum):
+    """Where the current step stands: whose move it is on it."""
+
+    OPEN = "open"  # never handed in: the recruit's move
+    WAITING = "waiting"  # handed in, waiting for the sponsor
+    CHANGES_REQUESTED = "changes_requested"  # sent back: the recruit's move
+
+
+@dataclass(frozen=True)
+class Step:
+    assignment: Assignment
+    state: StepState
+    # Every attempt on this step, oldest first (empty for locked steps).
+    attempts: tuple[Submission, ...] = ()
+
+    @property
+    def approved(self) -> Submission | None:
+        return next((s for s in self.attempts if s.status == SubmissionStatus.APPROVED), None)
+
+    @property
+    def latest(self) -> Submission | None:
+        return self.attempts[-1] if self.attempts else None
+
+
+@dataclass(frozen=True)
+class Progress:
+    steps: tuple[Step, ...]
+    current: Step | None
+    # When the current step opened for the recruit (None when finished or no track).
+    unlocked_at: datetime | None
+    has_track: bool = True
+    done_count: int = field(default=0)
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def finished(self) -> bool:
+        return self.has_track and self.total > 0 and self.current is None
+
+    @property
+    def current_state(self) -> CurrentState | None:
+        if self.current is None:
+            return None
+        latest = self.current.latest
+        if latest is None or latest.status == SubmissionStatus.APPROVED:
+            return CurrentState.OPEN
+        if latest.status == SubmissionStatus.SUBMITTED:
+            return CurrentState.WAITING
+        return CurrentState.CHANGES_REQUESTED
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.done_count / self.total) if self.total else 0
+
+    def can_hand_in(self, assignment_id: int) -> bool:
+        """Only the current step, and only while nothing is waiting for review."""
+        return (
+            self.current is not None
+            and self.current.assignment.id == assignment_id
+            and self.current_state != CurrentState.WAITING
+        )
+
+
+def compute_progress(
+    assignments: Sequence[Assignment],
+    submissions: Iterable[Submission],
+    enrolled_at: datetime | None,
+) -> Progress:
+    """The gate over facts already loaded: active assignments and the recruit's submissions."""
+    ordered = sorted((a for a in assignments if a.position is not None), key=lambda a: a.position)
+    by_assignment: dict[int, list[Submission]] = {}
+    for submission in sorted(submissions, key=lambda s: (s.attempt, s.submitted_at)):
+        by_assignment.setdefault(submission.assignment_id, []).append(submission)
+
+    def is_approved(assignment: Assignment) -> bool:
+        return any(
+            s.status == SubmissionStatus.APPROVED for s in by_assignment.get(assignment.id, ())
+        )
+
+    current_index = next((i for i, a in enumerate(ordered) if not is_approved(a)), None)
+    steps: list[Step] = []
+    for index, assignment in enumerate(ordered):
+        attempts = tuple(by_assignment.get(assignment.id, ()))
+        if is_approved(assignment):
+            state = StepState.DONE
+        elif index == current_index:
+            state = StepState.CURRENT
+        else:
+            state, attempts = StepState.LOCKED, ()
+        steps.append(Step(assignment, state, attempts))
+
+    current = steps[current_index] if current_index is not None else None
+    unlocked_at = None
+    if current is not None and enrolled_at is not None:
+        candidates = [enrolled_at, current.assignment.activated_at]
+        if current_index:
+            previous_approval = steps[current_index - 1].approved
+            if previous_approval is not None and previous_approval.decided_at is not None:
+                candidates.append(previous_approval.decided_at)
+        unlocked_at = max(candidates)
+    return Progress(
+        steps=tuple(steps),
+        current=current,
+        unlocked_at=unlocked_at,
+        done_count=sum(1 for s in steps if s.state == StepState.DONE),
+    )
+
+
+NO_TRACK = Progress(steps=(), current=None, unlocked_at=None, has_track=False)
+
+
+def load_progress(session: Session, recruit: User) -> Progress:
+    """The recruit's progress on their current track, in two queries."""
+    if recruit.track_id is None:
+        return NO_TRACK
+    assignments = session.scalars(
+        select(Assignment)
+        .where(Assignment.track_id == recruit.track_id, Assignment.position.is_not(None))
+        .order_by(Assignment.position)
+    ).all()
+    submissions = session.scalars(
+        select(Submission)
+        .join(Assignment, Submission.assignment_id == Assignment.id)
+        .where(
+            Submission.recruit_id == recruit.id,
+            Assignment.track_id == recruit.track_id,
+            Assignment.position.is_not(None),
+        )
+        .order_by(Submission.assignment_id, Submission.attempt)
+    ).all()
+    return compute_progress(assignments, submissions, recruit.enrolled_at)

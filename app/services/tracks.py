@@ -1,0 +1,261 @@
+"""Tracks and their assignments: the sponsor's side of the homework.
+
+Positions are 1-based and gap-free among a track's active assignments, unique in
+the database. Every structural edit first bumps the track's version with an UPDATE,
+which takes the row lock on PostgreSQL and the write lock on SQLite, so concurrent
+edits of one track run one after another and each sees the other's result.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import Assignment, Track, User, utcnow
+from app.services.errors import InvalidTransition, NotFound
+
+
+def tracks_of(session: Session, owner: User) -> list[Track]:
+    return list(
+        session.scalars(
+            select(Track).where(Track.owner_id == owner.id).order_by(Track.created_at, Track.id)
+        )
+    )
+
+
+def get_own_track(session: Session, owner: User, track_id: int) -> Track:
+    """The track if this user owns it; anybody else's track looks absent."""
+    track = session.get(Track, track_id)
+    if track is None or track.owner_id != owner.id:
+        raise NotFound("No such track.")
+    return track
+
+
+def get_own_assignment(session: Session, owner: User, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None or assignment.track.owner_id != owner.id:
+        raise NotFound("No such assignment.")
+    return assignment
+
+
+def _lock_track(session: Session, track_id: int) -> None:
+    """Serialize structural edits of one track (see the module docstring)."""
+    session.execute(
+        update(Track).where(Track.id == track_id).values(version=Track.version + 1)
+    )
+
+
+def create_track(owner: User, *, name: str, description: str = "") -> Track:
+    """A new track; the sponsor's first one becomes their default."""
+    session = db.session
+    has_default = session.scalar(
+        select(func.count()).where(Track.owner_id == owner.id, Track.is_default.is_(True))
+    )
+    track = Track(owner=owner, name=name.strip(), description=description.strip())
+    session.add(track)
+    session.flush()
+    if not has_default:
+        _make_default(session, owner, track)
+    session.commit()
+    return track
+
+
+def update_track(track: Track, *, name: str, description: str) -> None:
+    track.name = name.strip()
+    track.description = description.strip()
+    db.session.commit()
+
+
+def _make_default(session: Session, owner: User, track: Track, now: datetime | None = None) -> None:
+    session.execute(
+        update(Track)
+        .where(Track.owner_id == owner.id, Track.id != track.id)
+        .values(is_default=False)
+    )
+    track.is_default = True
+    session.flush()
+    # Recruits who joined before the sponsor had any track start on this one now.
+    session.execute(
+        update(User)
+        .where(User.sponsor_id == owner.id, User.track_id.is_(None))
+        .values(track_id=track.id, enrolled_at=now or utcnow())
+    )
+
+
+def make_default(owner: User, track: Track) -> None:
+    """New recruits joining through the invite link start on this track."""
+    _make_default(db.session, owner, track)
+    db.session.commit()
+
+
+def duplicate_track(owner: User, source: Track, *, name: str | None = None) -> Track:
+    """A copy of the source's active assignments, owned by `owner`, free to change."""
+    session = db.session
+    copy = Track(
+        owner=owner,
+        name=(name or f"{source.name} (copy)")[:120],
+        description=source.description,
+    )
+    session.add(copy)
+    session.flush()
+    active = [a for a in source.assignments if a.position is not None]
+    for position, original in enumerate(active, start=1):
+        session.add(
+            Assignment(
+                track_id=copy.id,
+                position=position,
+                title=original.title,
+                instructions=original.instructions,
+                deliverable=original.deliverable,
+                stall_threshold_days=original.stall_threshold_days,
+            )
+        )
+    has_default = session.scalar(
+        select(func.count()).where(
+            Track.owner_id == owner.id, Track.is_default.is_(True), Track.id != copy.id
+        )
+    )
+    if not has_default:
+        _make_default(session, owner, copy)
+    session.commit()
+    return copy
+
+
+def sponsor_default_track(session: Session, user: User) -> Track | None:
+    """The default track of the user's own sponsor, the one they can duplicate."""
+    if user.sponsor_id is None:
+        return None
+    return session.scalar(
+        select(Track).where(Track.owner_id == user.sponsor_id, Track.is_default.is_(True))
+    )
+
+
+def add_assignment(
+    track: Track,
+    *,
+    title: str,
+    instructions: str,
+    deliverable: str,
+    stall_threshold_days: int | None = None,
+) -> Assignment:
+    """Append an assignment at the end of the track."""
+    session = db.session
+    _lock_track(session, track.id)
+    last = session.scalar(
+        select(func.max(Assignment.position)).where(Assignment.track_id == track.id)
+    )
+    assignment = Assignment(
+        track_id=track.id,
+        position=(last or 0) + 1,
+        title=title.strip(),
+        instructions=instructions,
+        deliverable=deliverable,
+        stall_threshold_days=stall_threshold_days,
+    )
+    session.add(assignment)
+    session.commit()
+    return assignment
+
+
+def edit_assignment(
+    assignment: Assignment,
+    *,
+    title: str,
+    instructions: str,
+    deliverable: str,
+    stall_threshold_days: int | None,
+) -> None:
+    """Change the text of a step; its submissions are untouched."""
+    assignment.title = title.strip()
+    assignment.instructions = instructions
+    assignment.deliverable = deliverable
+    assignment.stall_threshold_days = stall_threshold_days
+    db.session.commit()
+
+
+def _shift(session: Session, track_id: int, from_position: int, delta: int) -> None:
+    """Move every active assignment at or after `from_position` by `delta`.
+
+    Two statements through negative numbers, so the unique (track, position)
+    constraint never sees two rows on one position mid-update.
+    """
+    where = (Assignment.track_id == track_id, Assignment.position >= from_position)
+    session.execute(update(Assignment).where(*where).values(position=-Assignment.position))
+    session.execute(
+        update(Assignment)
+        .where(Assignment.track_id == track_id, Assignment.position <= -from_position)
+        .values(position=-Assignment.position + delta)
+    )
+
+
+def move_assignment(assignment: Assignment, direction: str) -> None:
+    """Swap the assignment with its neighbour above ("up") or below ("down")."""
+    session = db.session
+    _lock_track(session, assignment.track_id)
+    session.refresh(assignment)
+    if assignment.position is None:
+        raise InvalidTransition("An archived assignment has no place in the order.")
+    target = assignment.position + (-1 if direction == "up" else 1)
+    neighbour = session.scalar(
+        select(Assignment).where(
+            Assignment.track_id == assignment.track_id, Assignment.position == target
+        )
+    )
+    if neighbour is None:
+        session.rollback()
+        return  # already first or last: nothing to move
+    old = assignment.position
+    # Three steps through a negative parking spot keep (track, position) unique.
+    session.execute(update(Assignment).where(Assignment.id == neighbour.id).values(position=-target))
+    session.execute(update(Assignment).where(Assignment.id == assignment.id).values(position=target))
+    session.execute(update(Assignment).where(Assignment.id == neighbour.id).values(position=old))
+    session.commit()
+
+
+def archive_assignment(assignment: Assignment, now: datetime | None = None) -> None:
+    """Take the step out of the track; its submissions stay, later steps close the gap."""
+    session = db.session
+    _lock_track(session, assignment.track_id)
+    session.refresh(assignment)
+    if assignment.position is None:
+        raise InvalidTransition("This assignment is already archived.")
+    old = assignment.position
+    session.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment.id)
+        .values(position=None, archived_at=now or utcnow())
+    )
+    _shift(session, assignment.track_id, old + 1, -1)
+    session.commit()
+
+
+def restore_assignment(assignment: Assignment, now: datetime | None = None) -> None:
+    """Put an archived step back, at the end of the track."""
+    session = db.session
+    _lock_track(session, assignment.track_id)
+    session.refresh(assignment)
+    if assignment.position is not None:
+        raise InvalidTransition("This assignment is not archived.")
+    last = session.scalar(
+        select(func.max(Assignment.position)).where(Assignment.track_id == assignment.track_id)
+    )
+    session.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment.id)
+        .values(position=(last or 0) + 1, archived_at=None, activated_at=now or utcnow())
+    )
+    session.commit()
+
+
+def assign_track(sponsor: User, recruit: User, track: Track, now: datetime | None = None) -> None:
+    """Put one of the sponsor's recruits on another of the sponsor's tracks."""
+    if recruit.sponsor_id != sponsor.id or track.owner_id != sponsor.id:
+        raise NotFound("No such recruit or track.")
+    if recruit.track_id == track.id:
+        return
+    recruit.track_id = track.id
+    recruit.enrolled_at = now or utcnow()
+    db.session.commit()

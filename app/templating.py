@@ -1,0 +1,46 @@
+"""Jinja filters and globals: times in the viewer's zone, Markdown, durations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+from flask_login import current_user
+
+from app.models import utcnow
+from app.services.markdown import render_markdown
+
+
+def viewer_zone() -> ZoneInfo:
+    name = getattr(current_user, "timezone", None) or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    """A stored UTC time shown in the viewer's own time zone."""
+    if value is None:
+        return ""
+    local = value.astimezone(viewer_zone())
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def duration_since(value: datetime | None, now: datetime | None = None) -> str:
+    """'3 days', '5 hours', '12 minutes': how long ago, in the largest whole unit."""
+    if value is None:
+        return ""
+    seconds = max(0, int(((now or utcnow()) - value.astimezone(UTC)).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "less than a minute"
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(local_time, "localtime")
+    app.add_template_filter(duration_since, "since")
+    app.add_template_filter(render_markdown, "markdown")

@@ -1,0 +1,137 @@
+"""Shared fixtures: an app on a real database (SQLite file, or PostgreSQL via
+TEST_DATABASE_URL), a test client, a CLI runner, and an `auth` helper that logs in
+over HTTP like a person would."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+
+from app import create_app
+from app.extensions import db as _db
+from config import TestingConfig
+from tests import factories
+
+PASSWORD = factories.DEFAULT_PASSWORD
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def _app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        UPLOAD_FOLDER = str(tmp_path_factory.mktemp("uploads"))
+
+    app = create_app(Config)
+    with app.app_context():
+        _db.drop_all()
+        with _db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        _db.create_all()
+    return app
+
+
+def _empty_all_tables() -> None:
+    engine = _db.engine
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            connection.execute(text("PRAGMA foreign_keys=OFF"))
+            for table in tables:
+                connection.execute(table.delete())
+            connection.execute(text("PRAGMA foreign_keys=ON"))
+
+
+@pytest.fixture
+def app(_app):
+    """The app with an empty database and an app context, emptied again afterwards."""
+    with _app.app_context():
+        yield _app
+        _db.session.remove()
+        _empty_all_tables()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log in and out through the real forms, CSRF token included."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user_or_email, password: str = PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        page = self.client.get("/login")
+        return self.client.post(
+            "/login",
+            data={"email": email, "password": password, "csrf_token": csrf_token(page.text)},
+        )
+
+    def logout(self):
+        page = self.client.get("/")
+        return self.client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+def post_form(client, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):
+    """POST to a form with a fresh CSRF token taken from `page` (default: the home page)."""
+    html = client.get(page or "/").text
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(html)}, **kwargs)
+
+
+@contextmanager
+def count_queries() -> Iterator[list[str]]:
+    """Collect every SQL statement the app runs inside the block."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = _db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -1,0 +1,90 @@
+"""factory-boy factories for every model, saved through the app's session."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+from werkzeug.security import generate_password_hash
+
+from app.extensions import db
+from app.models import Assignment, Submission, SubmissionStatus, Track, User, utcnow
+
+DEFAULT_PASSWORD = "correct horse battery"  # noqa: S105
+_HASH = generate_password_hash(DEFAULT_PASSWORD, method="pbkdf2:sha256:1000")
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    password_hash = _HASH
+    timezone = "UTC"
+    created_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=30))
+
+
+class TrackFactory(BaseFactory):
+    class Meta:
+        model = Track
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Track {n}")
+    description = ""
+    is_default = False
+
+
+class AssignmentFactory(BaseFactory):
+    class Meta:
+        model = Assignment
+
+    track = factory.SubFactory(TrackFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Step {n}")
+    instructions = factory.Sequence(lambda n: f"Secret instructions {n}")
+    deliverable = "A paragraph."
+    activated_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=60))
+
+
+class SubmissionFactory(BaseFactory):
+    class Meta:
+        model = Submission
+
+    recruit = factory.SubFactory(UserFactory)
+    assignment = factory.SubFactory(AssignmentFactory)
+    attempt = 1
+    answer = "My answer."
+    status = SubmissionStatus.SUBMITTED
+    submitted_at = factory.LazyFunction(utcnow)
+    feedback = ""
+
+
+def make_track(owner: User, steps: int = 3, *, default: bool = True) -> Track:
+    """A track of `steps` assignments at positions 1..steps."""
+    track = TrackFactory(owner=owner, is_default=default)
+    for position in range(1, steps + 1):
+        AssignmentFactory(track=track, position=position, title=f"Step {position} title",
+                          instructions=f"Instructions for step {position} only")  # fmt: skip
+    db.session.refresh(track)
+    return track
+
+
+def make_team(steps: int = 3):
+    """An upline, their sponsor (with a default track), and two recruits on it."""
+    upline = UserFactory(name="Upline Ursula")
+    sponsor = UserFactory(name="Sponsor Sam", sponsor=upline)
+    track = make_track(sponsor, steps)
+    recruit = UserFactory(name="Recruit Rita", sponsor=sponsor, track=track,
+                          enrolled_at=utcnow() - timedelta(days=20))  # fmt: skip
+    other_recruit = UserFactory(name="Recruit Otto", sponsor=sponsor, track=track,
+                                enrolled_at=utcnow() - timedelta(days=20))  # fmt: skip
+    return upline, sponsor, track, recruit, other_recruit
