@@ -17,7 +17,9 @@ def register(app: Flask) -> None:
             if if_empty:
                 click.echo("The database already has data: demo not seeded.")
                 return
-            raise click.ClickException("The database is not empty: seed-demo only fills an empty one.")
+            raise click.ClickException(
+                "The database is not empty: seed-demo only fills an empty one."
+            )
         logins = demo.seed_demo()
         click.echo("Demo data ready. Log in at /login with any of these:")
         for login in logins:

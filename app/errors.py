@@ -18,13 +18,17 @@ MESSAGES = {
 
 def _render(status: int, detail: str | None = None):  # type: ignore[no-untyped-def]
     title, text = MESSAGES.get(status, ("Error", "Something went wrong."))
-    return render_template("errors/error.html", status=status, title=title, text=detail or text), status
+    return render_template(
+        "errors/error.html", status=status, title=title, text=detail or text
+    ), status
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
-        return _render(400, "Your form expired or came from elsewhere. Reload the page and send it again.")
+        return _render(
+            400, "Your form expired or came from elsewhere. Reload the page and send it again."
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]

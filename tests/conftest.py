@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from app import create_app
@@ -29,7 +31,29 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return _database_url(tmp_path_factory)
+    url = _database_url(tmp_path_factory)
+    if os.environ.get("REQUIRE_POSTGRES") == "1" and not url.startswith("postgresql"):
+        pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not a PostgreSQL URL")
+    return url
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The tests keep an app context pushed (for factories and queries); without this,
+    requests would reuse it and share `g` (Flask-Login's cached user, the CSRF token)
+    and the database session across clients. Afterwards the test's own session is
+    expired so it reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            if _cv_app.get(None) is not None:
+                _db.session.expire_all()
 
 
 @pytest.fixture(scope="session")
@@ -39,12 +63,15 @@ def _app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
         UPLOAD_FOLDER = str(tmp_path_factory.mktemp("uploads"))
 
     app = create_app(Config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _db.drop_all()
         with _db.engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         _db.create_all()
-    return app
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
 
 
 def _empty_all_tables() -> None:

@@ -98,11 +98,12 @@ def change_password():
         if accounts.change_password(
             current_user, form.current_password.data, form.new_password.data
         ):
-            login_user(current_user._get_current_object())  # this session carries the new version; others end
+            login_user(
+                current_user._get_current_object()
+            )  # this session carries the new version; others end
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("auth.account"))
         form.current_password.errors = ["That is not your current password."]
     return render_template(
         "auth/account.html", form=ProfileForm(obj=current_user), password_form=form
     ), 400
-

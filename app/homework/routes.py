@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import os
+
 from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
-import os
 
 from app.extensions import db
 from app.homework import bp

@@ -27,9 +27,7 @@ class User(UserMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("sponsor_id IS NULL OR sponsor_id <> id", name="not_own_sponsor"),
-        CheckConstraint(
-            "stall_threshold_days BETWEEN 1 AND 365", name="stall_threshold_in_range"
-        ),
+        CheckConstraint("stall_threshold_days BETWEEN 1 AND 365", name="stall_threshold_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,4 +70,3 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
-

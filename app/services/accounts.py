@@ -58,21 +58,21 @@ def register_user(
     session = db.session
     now = now or utcnow()
     sponsor = find_sponsor_by_invite(session, invite_token) if invite_token else None
+    default_track_id = None
+    if sponsor is not None:
+        default_track_id = session.scalar(
+            select(Track.id).where(Track.owner_id == sponsor.id, Track.is_default.is_(True))
+        )
     user = User(
         name=name.strip(),
         email=email,
         password_hash=hash_password(password),
         timezone=timezone,
-        sponsor=sponsor,
+        sponsor_id=sponsor.id if sponsor else None,
+        track_id=default_track_id,
+        enrolled_at=now if default_track_id else None,
         created_at=now,
     )
-    if sponsor is not None:
-        default_track = session.scalar(
-            select(Track).where(Track.owner_id == sponsor.id, Track.is_default.is_(True))
-        )
-        if default_track is not None:
-            user.track = default_track
-            user.enrolled_at = now
     session.add(user)
     try:
         session.commit()

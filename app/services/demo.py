@@ -14,11 +14,31 @@ from app.services.accounts import hash_password
 DEMO_PASSWORD = "willing-demo-password"  # noqa: S105 - printed for the demo on purpose
 
 DEMO_STEPS = [
-    ("Write your why", "Write **why** you joined, in a few sentences.\n\nKeep it honest: it's for you.", "A short paragraph."),  # noqa: E501
-    ("List 20 names", "Make a list of 20 people you know. Don't judge, just write.", "The list (first names are fine)."),  # noqa: E501
-    ("Watch the product video", "Watch the overview and note three things that surprised you.", "Your three notes."),  # noqa: E501
-    ("Book your first three-way call", "Pick one person from your list and book a call with them and me.", "Who, and when."),  # noqa: E501
-    ("Share your first result", "Tell me how the call went and what you learned.", "A short report."),  # noqa: E501
+    (
+        "Write your why",
+        "Write **why** you joined, in a few sentences.\n\nKeep it honest: it's for you.",
+        "A short paragraph.",
+    ),  # noqa: E501
+    (
+        "List 20 names",
+        "Make a list of 20 people you know. Don't judge, just write.",
+        "The list (first names are fine).",
+    ),  # noqa: E501
+    (
+        "Watch the product video",
+        "Watch the overview and note three things that surprised you.",
+        "Your three notes.",
+    ),  # noqa: E501
+    (
+        "Book your first three-way call",
+        "Pick one person from your list and book a call with them and me.",
+        "Who, and when.",
+    ),  # noqa: E501
+    (
+        "Share your first result",
+        "Tell me how the call went and what you learned.",
+        "A short report.",
+    ),  # noqa: E501
 ]
 
 

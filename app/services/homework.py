@@ -84,12 +84,12 @@ def hand_in(
 
 
 def _refusal(current_state: CurrentState | None, step_state: str) -> str:
+    if current_state is None:
+        return "You have finished your track: there is nothing left to hand in."
     if current_state == CurrentState.WAITING and step_state == "current":
         return "This assignment is already waiting for your sponsor's review."
     if step_state == "done":
         return "This assignment is already approved."
-    if current_state is None:
-        return "You have finished your track: there is nothing left to hand in."
     return "This assignment is still locked: finish the current one first."
 
 

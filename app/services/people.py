@@ -19,7 +19,9 @@ class RecruitRow:
     total: int
 
 
-def recruit_rows(session: Session, sponsor: User, page: int = 1, per_page: int = 50) -> list[RecruitRow]:
+def recruit_rows(
+    session: Session, sponsor: User, page: int = 1, per_page: int = 50
+) -> list[RecruitRow]:
     """The sponsor's recruits with steps done of total, in one aggregate query."""
     total_steps = (
         select(func.count(Assignment.id))

@@ -13,6 +13,8 @@ from app.extensions import db
 from app.models import Assignment, Submission, SubmissionStatus, User, utcnow
 from app.services.errors import AlreadyDecided, InvalidTransition, NotFound
 
+ALREADY_DECIDED = "This submission was already decided (perhaps in another tab)."
+
 
 class Decision(enum.StrEnum):
     APPROVE = "approve"
@@ -42,7 +44,11 @@ def _waiting_for(sponsor: User):  # type: ignore[no-untyped-def]
 def review_queue(session: Session, sponsor: User, page: int = 1, per_page: int = 50) -> QueuePage:
     """Waiting submissions of the sponsor's recruits, longest-waiting first, in two queries."""
     conditions = _waiting_for(sponsor)
-    total = session.scalar(select(func.count(Submission.id)).join(User, Submission.recruit_id == User.id).where(*conditions)) or 0  # fmt: skip
+    total = session.scalar(
+        select(func.count(Submission.id))
+        .join(User, Submission.recruit_id == User.id)
+        .where(*conditions)
+    )
     items = list(
         session.scalars(
             select(Submission)
@@ -54,7 +60,7 @@ def review_queue(session: Session, sponsor: User, page: int = 1, per_page: int =
             .offset((page - 1) * per_page)
         )
     )
-    return QueuePage(items, total, page, per_page)
+    return QueuePage(items, total or 0, page, per_page)
 
 
 def get_reviewable(session: Session, sponsor: User, submission_id: int) -> Submission:
@@ -98,11 +104,15 @@ def decide(
     """
     session = db.session
     submission = get_reviewable(session, sponsor, submission_id)
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise AlreadyDecided(ALREADY_DECIDED)
     feedback = (feedback or "").strip()
     if decision == Decision.REQUEST_CHANGES and not feedback:
         raise InvalidTransition("Say what needs to change: feedback is required.")
     status = (
-        SubmissionStatus.APPROVED if decision == Decision.APPROVE else SubmissionStatus.CHANGES_REQUESTED
+        SubmissionStatus.APPROVED
+        if decision == Decision.APPROVE
+        else SubmissionStatus.CHANGES_REQUESTED
     )
     result = session.execute(
         update(Submission)
@@ -117,7 +127,7 @@ def decide(
     )
     if result.rowcount != 1:
         session.rollback()
-        raise AlreadyDecided("This submission was already decided (perhaps in another tab).")
+        raise AlreadyDecided(ALREADY_DECIDED)
     session.commit()
     session.refresh(submission)
     return submission

@@ -43,9 +43,7 @@ def get_own_assignment(session: Session, owner: User, assignment_id: int) -> Ass
 
 def _lock_track(session: Session, track_id: int) -> None:
     """Serialize structural edits of one track (see the module docstring)."""
-    session.execute(
-        update(Track).where(Track.id == track_id).values(version=Track.version + 1)
-    )
+    session.execute(update(Track).where(Track.id == track_id).values(version=Track.version + 1))
 
 
 def create_track(owner: User, *, name: str, description: str = "") -> Track:
@@ -209,8 +207,12 @@ def move_assignment(assignment: Assignment, direction: str) -> None:
         return  # already first or last: nothing to move
     old = assignment.position
     # Three steps through a negative parking spot keep (track, position) unique.
-    session.execute(update(Assignment).where(Assignment.id == neighbour.id).values(position=-target))
-    session.execute(update(Assignment).where(Assignment.id == assignment.id).values(position=target))
+    session.execute(
+        update(Assignment).where(Assignment.id == neighbour.id).values(position=-target)
+    )
+    session.execute(
+        update(Assignment).where(Assignment.id == assignment.id).values(position=target)
+    )
     session.execute(update(Assignment).where(Assignment.id == neighbour.id).values(position=old))
     session.commit()
 

@@ -66,7 +66,9 @@ def _display_name(filename: str | None) -> str:
     return (name or "attachment")[:255]
 
 
-def store_upload(stream: IO[bytes], filename: str | None, folder: str, max_bytes: int) -> StoredFile:
+def store_upload(
+    stream: IO[bytes], filename: str | None, folder: str, max_bytes: int
+) -> StoredFile:
     """Check the file and write it to `folder` under a random name."""
     stream.seek(0, os.SEEK_END)
     size = stream.tell()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, AnyOf, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from app.forms_common import no_control_characters, no_nul, strip
 
@@ -20,7 +20,10 @@ class TrackForm(FlaskForm):
     description = TextAreaField(
         "Description (optional)",
         filters=[strip],
-        validators=[Length(max=5000, message="Keep the description under 5,000 characters."), no_nul],
+        validators=[
+            Length(max=5000, message="Keep the description under 5,000 characters."),
+            no_nul,
+        ],
     )
 
 

@@ -173,7 +173,9 @@ def assign_track(recruit_id: int):
     except NotFound:
         abort(404)
     form = AssignTrackForm()
-    form.track_id.choices = [SelectChoice(t.id, t.name) for t in service.tracks_of(db.session, current_user)]
+    form.track_id.choices = [
+        SelectChoice(t.id, t.name) for t in service.tracks_of(db.session, current_user)
+    ]
     if form.validate_on_submit():
         track = _own_track(form.track_id.data)
         service.assign_track(current_user, recruit, track)

@@ -5,8 +5,15 @@ from tests.factories import make_team
 def test_every_main_page_renders_for_a_sponsor(client, auth):
     _upline, sponsor, track, recruit, _other = make_team()
     auth.login(sponsor)
-    for url in ["/", "/tracks", f"/tracks/{track.id}", "/review", "/homework", "/account",
-                f"/tracks/{track.id}/assignments/new"]:
+    for url in [
+        "/",
+        "/tracks",
+        f"/tracks/{track.id}",
+        "/review",
+        "/homework",
+        "/account",
+        f"/tracks/{track.id}/assignments/new",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
 
@@ -18,7 +25,9 @@ def test_recruit_hands_in_and_sponsor_approves(client, auth):
     page = client.get("/homework").text
     assert "Instructions for step 1 only" in page
     assert "Instructions for step 2 only" not in page
-    response = post_form(client, f"/homework/{first.id}/hand-in", {"answer": "Done it"}, page="/homework")
+    response = post_form(
+        client, f"/homework/{first.id}/hand-in", {"answer": "Done it"}, page="/homework"
+    )
     assert response.status_code == 302
     assert "Waiting for your sponsor" in client.get("/homework").text
     auth.logout()

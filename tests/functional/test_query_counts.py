@@ -1,0 +1,64 @@
+"""List pages run a fixed number of SQL statements, whatever the size of the data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.models import SubmissionStatus, utcnow
+from tests.conftest import count_queries
+from tests.factories import SubmissionFactory, UserFactory, make_track
+
+
+def build(steps: int, recruits: int, attempts: int):
+    """A sponsor with `recruits` recruits; the first has `attempts` attempts on each step."""
+    sponsor = UserFactory()
+    track = make_track(sponsor, steps)
+    people = [
+        UserFactory(sponsor=sponsor, track=track, enrolled_at=utcnow() - timedelta(days=9))
+        for _ in range(recruits)
+    ]
+    first = people[0]
+    for step in track.assignments[:-1]:
+        for attempt in range(1, attempts + 1):
+            last = attempt == attempts
+            SubmissionFactory(
+                recruit=first, assignment=step, attempt=attempt,
+                status=SubmissionStatus.APPROVED if last else SubmissionStatus.CHANGES_REQUESTED,
+                decided_at=utcnow(), feedback="more",
+            )  # fmt: skip
+    for attempt in range(1, attempts):
+        SubmissionFactory(recruit=first, assignment=track.assignments[-1], attempt=attempt,
+                          status=SubmissionStatus.CHANGES_REQUESTED, decided_at=utcnow(),
+                          feedback="again")  # fmt: skip
+    waiting = SubmissionFactory(recruit=first, assignment=track.assignments[-1], attempt=attempts)
+    for other in people[1:]:
+        SubmissionFactory(recruit=other, assignment=track.assignments[0])
+    return sponsor, first, waiting
+
+
+def statements(client, auth, user, url: str) -> int:
+    auth.login(user)
+    with count_queries() as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    auth.logout()
+    return len(queries)
+
+
+def measure(client, auth, steps, recruits, attempts) -> dict[str, int]:
+    sponsor, recruit, waiting = build(steps, recruits, attempts)
+    return {
+        "track page": statements(client, auth, recruit, "/homework"),
+        "review queue": statements(client, auth, sponsor, "/review"),
+        "review page": statements(client, auth, sponsor, f"/review/{waiting.id}"),
+        "team page": statements(client, auth, sponsor, "/"),
+    }
+
+
+def test_statement_counts_do_not_grow_with_data(client, auth, db, record_property):
+    small = measure(client, auth, steps=2, recruits=2, attempts=1)
+    large = measure(client, auth, steps=12, recruits=60, attempts=4)
+    record_property("statements", {"small": small, "large": large})
+    print(f"\nstatements small={small} large={large}")
+    assert small == large
+    assert max(large.values()) <= 8
