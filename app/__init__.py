@@ -65,12 +65,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
+    from app.dashboard import bp as dashboard_bp
     from app.homework import bp as homework_bp
-    from app.people import bp as people_bp
     from app.review import bp as review_bp
     from app.tracks import bp as tracks_bp
 
-    for blueprint in (auth_bp, people_bp, tracks_bp, homework_bp, review_bp):
+    for blueprint in (auth_bp, dashboard_bp, tracks_bp, homework_bp, review_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,11 +1,39 @@
-"""Flask commands: `flask --app wsgi seed-demo` and friends."""
+"""Flask commands: `flask --app wsgi seed-demo`, `stalled list` and friends."""
 
 from __future__ import annotations
 
+import csv
+import json
+import sys
+from datetime import UTC, datetime
+
 import click
 from flask import Flask
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import User, utcnow
 from app.services import demo
+from app.services.standing import sponsors_with_recruits, stalled_by_sponsor
+
+BATCH_SIZE = 500
+
+
+class AsOf(click.ParamType):
+    """An ISO 8601 date or date-time; without a zone it is taken as UTC."""
+
+    name = "DATETIME"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a date-time like 2026-11-30T09:00 or 2026-11-30T09:00+13:00"
+            )
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def register(app: Flask) -> None:
@@ -25,3 +53,74 @@ def register(app: Flask) -> None:
         for login in logins:
             click.echo(f"  {login.role:<34} {login.email}")
         click.echo(f"  Password for every demo account: {demo.DEMO_PASSWORD}")
+
+    stalled = click.Group("stalled", help="Stalled recruits, as the weekly email lists them.")
+    app.cli.add_command(stalled)
+
+    @stalled.command("list")
+    @click.option("--sponsor", "sponsor_email", help="Only this sponsor's recruits (email).")
+    @click.option("--as-of", "as_of", type=AsOf(), help="Evaluate at this time instead of now.")
+    @click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "csv", "json"]),
+        default="table",
+        show_default=True,
+    )
+    def stalled_list(sponsor_email: str | None, as_of: datetime | None, output_format: str) -> None:
+        """Print the stalled recruits (what the weekly email sends), without logging in."""
+        now = as_of or utcnow()
+        rows = list(_stalled_rows(now, sponsor_email))
+        _print_rows(rows, output_format)
+
+
+COLUMNS = ["sponsor", "recruit", "current_assignment", "days_idle", "last_check_in"]
+
+
+def _stalled_rows(now: datetime, sponsor_email: str | None):  # type: ignore[no-untyped-def]
+    session = db.session
+    if sponsor_email:
+        sponsor = session.scalar(select(User).where(User.email == sponsor_email.strip().lower()))
+        if sponsor is None:
+            raise click.ClickException(f"No account with the email {sponsor_email}.")
+        batches = [[sponsor]]
+    else:
+        batches = _sponsor_batches(session)
+    for sponsors in batches:
+        by_id = {s.id: s for s in sponsors}
+        for sponsor_id, items in stalled_by_sponsor(session, now, sponsors).items():
+            for standing in items:
+                facts = standing.facts
+                yield {
+                    "sponsor": by_id[sponsor_id].email,
+                    "recruit": facts.name,
+                    "current_assignment": facts.current_title or "",
+                    "days_idle": int(standing.idle_days or 0),
+                    "last_check_in": facts.last_check_in_at.date().isoformat()
+                    if facts.last_check_in_at
+                    else "",
+                }
+        session.expunge_all()  # keep memory flat across batches
+
+
+def _sponsor_batches(session):  # type: ignore[no-untyped-def]
+    after_id = 0
+    while batch := sponsors_with_recruits(session, after_id, BATCH_SIZE):
+        yield batch
+        after_id = batch[-1].id
+
+
+def _print_rows(rows: list[dict], output_format: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif output_format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    elif not rows:
+        click.echo("No stalled recruits.")
+    else:
+        widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in COLUMNS}
+        click.echo("  ".join(c.replace("_", " ").ljust(widths[c]) for c in COLUMNS).rstrip())
+        for row in rows:
+            click.echo("  ".join(str(row[c]).ljust(widths[c]) for c in COLUMNS).rstrip())

@@ -72,8 +72,12 @@ def make_track(owner: User, steps: int = 3, *, default: bool = True) -> Track:
     """A track of `steps` assignments at positions 1..steps."""
     track = TrackFactory(owner=owner, is_default=default)
     for position in range(1, steps + 1):
-        AssignmentFactory(track=track, position=position, title=f"Step {position} title",
-                          instructions=f"Instructions for step {position} only")  # fmt: skip
+        AssignmentFactory(
+            track=track,
+            position=position,
+            title=f"Step {position} title",
+            instructions=f"Instructions for step {position} only",
+        )
     db.session.refresh(track)
     return track
 
@@ -83,8 +87,10 @@ def make_team(steps: int = 3):
     upline = UserFactory(name="Upline Ursula")
     sponsor = UserFactory(name="Sponsor Sam", sponsor=upline)
     track = make_track(sponsor, steps)
-    recruit = UserFactory(name="Recruit Rita", sponsor=sponsor, track=track,
-                          enrolled_at=utcnow() - timedelta(days=20))  # fmt: skip
-    other_recruit = UserFactory(name="Recruit Otto", sponsor=sponsor, track=track,
-                                enrolled_at=utcnow() - timedelta(days=20))  # fmt: skip
+    recruit = UserFactory(
+        name="Recruit Rita", sponsor=sponsor, track=track, enrolled_at=utcnow() - timedelta(days=20)
+    )
+    other_recruit = UserFactory(
+        name="Recruit Otto", sponsor=sponsor, track=track, enrolled_at=utcnow() - timedelta(days=20)
+    )
     return upline, sponsor, track, recruit, other_recruit

@@ -51,7 +51,7 @@ def _name_field() -> StringField:
     )
 
 
-def _timezone_field() -> SelectField:
+def timezone_field() -> SelectField:
     return SelectField(
         "Time zone",
         choices=[SelectChoice(name) for name in timezone_names()],
@@ -79,7 +79,7 @@ class RegistrationForm(FlaskForm):
             EqualTo("password", message="The two passwords don't match."),
         ],
     )
-    timezone = _timezone_field()
+    timezone = timezone_field()
     invite = HiddenField()
 
     def validate_email(self, field: EmailField) -> None:
@@ -96,7 +96,7 @@ class LoginForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = _name_field()
-    timezone = _timezone_field()
+    timezone = timezone_field()
 
 
 class ChangePasswordForm(FlaskForm):

@@ -31,7 +31,7 @@ def _register(invite_token: str | None):  # type: ignore[no-untyped-def]
             return render_template("auth/invite_invalid.html"), 404
     if current_user.is_authenticated:
         flash("You already have an account and are logged in.", "info")
-        return redirect(url_for("people.home"))
+        return redirect(url_for("dashboard.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
@@ -49,14 +49,14 @@ def _register(invite_token: str | None):  # type: ignore[no-untyped-def]
         else:
             login_user(user)
             flash(f"Welcome to Willing, {user.name}!", "success")
-            return redirect(url_for("people.home"))
+            return redirect(url_for("dashboard.home"))
     return render_template("auth/register.html", form=form, sponsor=sponsor)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("people.home"))
+        return redirect(url_for("dashboard.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
@@ -65,7 +65,7 @@ def login():
         else:
             login_user(user, remember=form.remember.data)
             target = form.next.data
-            return redirect(target if is_safe_next(target) else url_for("people.home"))
+            return redirect(target if is_safe_next(target) else url_for("dashboard.home"))
     return render_template("auth/login.html", form=form)
 
 

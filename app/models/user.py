@@ -48,6 +48,10 @@ class User(UserMixin, Base):
     stall_threshold_days: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_STALL_THRESHOLD_DAYS, server_default="7"
     )
+    # Monday is 0, as in Python's datetime.weekday(); used by the weekly digest.
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when the recruit left the business: never deleted, out of stalled lists.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped to end every session of this user (password change, reset).
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -128,3 +128,13 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or user.session_version != int(version):
         return None
     return user
+
+
+def update_settings(
+    user: User, *, stall_threshold_days: int, digest_weekday: int, timezone: str
+) -> None:
+    """The sponsor's settings: stall threshold, weekly email day, time zone."""
+    user.stall_threshold_days = stall_threshold_days
+    user.digest_weekday = digest_weekday
+    user.timezone = timezone
+    db.session.commit()

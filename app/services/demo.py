@@ -1,4 +1,9 @@
-"""Demo data for `flask seed-demo`: a small team showing every state of the loop."""
+"""Demo data for `flask seed-demo`: a small team showing every state of the loop.
+
+Times are relative to `now`, so on the day `make run` seeds it the dashboard shows
+every status: waiting on you (one over 48 hours), stalled (twice, one after an old
+check-in's snooze ran out), snoozed by a pause, slow, willing, finished, archived.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Assignment, Submission, SubmissionStatus, Track, User, utcnow
+from app.models import (
+    Assignment,
+    CheckIn,
+    CheckInChannel,
+    CheckInOutcome,
+    Submission,
+    SubmissionStatus,
+    Track,
+    User,
+    utcnow,
+)
 from app.services.accounts import hash_password
 
 DEMO_PASSWORD = "willing-demo-password"  # noqa: S105 - printed for the demo on purpose
@@ -74,8 +89,12 @@ def seed_demo(now: datetime | None = None) -> list[DemoLogin]:
     sponsor = person("Dana Sponsor", "sponsor@example.com", upline, 90)
     session.flush()
     upline_track = Track(owner=upline, name="Uma's starter track", is_default=True)
-    track = Track(owner=sponsor, name="First steps", is_default=True,
-                  description="The five steps every new team member takes with me.")  # fmt: skip
+    track = Track(
+        owner=sponsor,
+        name="First steps",
+        is_default=True,
+        description="The five steps every new team member takes with me.",
+    )
     session.add_all([upline_track, track])
     session.flush()
     steps = []
@@ -101,17 +120,55 @@ def seed_demo(now: datetime | None = None) -> list[DemoLogin]:
         session.flush()
         return user
 
-    def attempt(user: User, step: int, handed_in_days_ago: float, status: SubmissionStatus,
-                decided_days_ago: float | None = None, feedback: str = "") -> None:  # fmt: skip
-        previous = sum(1 for s in session.new if isinstance(s, Submission)
-                       and s.recruit is user and s.assignment is steps[step])  # fmt: skip
-        session.add(Submission(
-            recruit=user, assignment=steps[step], attempt=previous + 1,
-            answer=f"{user.name.split()[0]}'s answer to “{steps[step].title}”.",
-            status=status, submitted_at=now - timedelta(days=handed_in_days_ago),
-            decided_at=None if decided_days_ago is None else now - timedelta(days=decided_days_ago),
-            decided_by=None if decided_days_ago is None else sponsor, feedback=feedback,
-        ))  # fmt: skip
+    def attempt(
+        user: User,
+        step: int,
+        handed_in_days_ago: float,
+        status: SubmissionStatus,
+        decided_days_ago: float | None = None,
+        feedback: str = "",
+    ) -> None:
+        previous = sum(
+            1
+            for s in session.new
+            if isinstance(s, Submission) and s.recruit is user and s.assignment is steps[step]
+        )
+        session.add(
+            Submission(
+                recruit=user,
+                assignment=steps[step],
+                attempt=previous + 1,
+                answer=f"{user.name.split()[0]}'s answer to “{steps[step].title}”.",
+                status=status,
+                submitted_at=now - timedelta(days=handed_in_days_ago),
+                decided_at=None
+                if decided_days_ago is None
+                else now - timedelta(days=decided_days_ago),
+                decided_by=None if decided_days_ago is None else sponsor,
+                feedback=feedback,
+            )
+        )
+
+    def check_in(
+        user: User,
+        days_ago: float,
+        outcome: CheckInOutcome,
+        note: str,
+        snooze_days_ago: float | None,
+    ) -> None:
+        session.add(
+            CheckIn(
+                recruit=user,
+                sponsor=sponsor,
+                happened_at=now - timedelta(days=days_ago),
+                channel=CheckInChannel.CALL,
+                outcome=outcome,
+                note=note,
+                snooze_until=None
+                if snooze_days_ago is None
+                else now - timedelta(days=snooze_days_ago),
+            )
+        )
 
     finished = recruit("Fiona Finished", "finished@example.com", 40)
     for step in range(5):
@@ -125,6 +182,19 @@ def seed_demo(now: datetime | None = None) -> list[DemoLogin]:
     recruit("Sam Started", "started@example.com", 1)
     stalled = recruit("Stella Stalled", "stalled@example.com", 30)
     attempt(stalled, 0, 28, SubmissionStatus.APPROVED, 27)
+    stalled_again = recruit("Steve Silent", "silent@example.com", 40)
+    attempt(stalled_again, 0, 37, SubmissionStatus.APPROVED, 35)
+    check_in(stalled_again, 20, CheckInOutcome.NO_ANSWER, "Left a voicemail.", snooze_days_ago=13)
+    paused = recruit("Paula Paused", "paused@example.com", 25)
+    attempt(paused, 0, 23, SubmissionStatus.APPROVED, 22)
+    check_in(
+        paused, 2, CheckInOutcome.PAUSED, "Moving house; back in two weeks.", snooze_days_ago=-12
+    )
+    slow = recruit("Oscar Occasional", "slow@example.com", 20)
+    attempt(slow, 0, 6, SubmissionStatus.APPROVED, 2)
+    left = recruit("Len Left", "left@example.com", 60)
+    check_in(left, 30, CheckInOutcome.LEFT, "Decided it isn't for him.", snooze_days_ago=None)
+    left.archived_at = now - timedelta(days=30)
     willing = recruit("Will Willing", "willing@example.com", 10)
     attempt(willing, 0, 9, SubmissionStatus.APPROVED, 8.5)
     attempt(willing, 1, 7, SubmissionStatus.APPROVED, 6.5)
@@ -137,4 +207,5 @@ def seed_demo(now: datetime | None = None) -> list[DemoLogin]:
         DemoLogin("Recruit with changes requested", changes.email),
         DemoLogin("Recruit who just started", "started@example.com"),
         DemoLogin("Recruit who finished", finished.email),
+        DemoLogin("Recruit who has stalled", stalled.email),
     ]

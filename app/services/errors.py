@@ -16,6 +16,10 @@ class NotAllowed(DomainError):
 class InvalidTransition(DomainError):
     """The action does not fit the object's current state."""
 
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field  # the form field the message belongs beside, if any
+
 
 class AlreadyDecided(InvalidTransition):
     """Somebody (maybe another tab) decided this submission first."""

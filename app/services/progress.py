@@ -90,6 +90,14 @@ class Progress:
         )
 
 
+def unlock_time(
+    enrolled_at: datetime, activated_at: datetime, previous_approved_at: datetime | None
+) -> datetime:
+    """When a step opened for a recruit: the latest of joining the track, the step
+    (re)joining the track, and the approval of the step before it."""
+    return max(t for t in (enrolled_at, activated_at, previous_approved_at) if t is not None)
+
+
 def compute_progress(
     assignments: Sequence[Assignment],
     submissions: Iterable[Submission],
@@ -121,12 +129,12 @@ def compute_progress(
     current = steps[current_index] if current_index is not None else None
     unlocked_at = None
     if current is not None and enrolled_at is not None:
-        candidates = [enrolled_at, current.assignment.activated_at]
-        if current_index:
-            previous_approval = steps[current_index - 1].approved
-            if previous_approval is not None and previous_approval.decided_at is not None:
-                candidates.append(previous_approval.decided_at)
-        unlocked_at = max(candidates)
+        previous_approval = steps[current_index - 1].approved if current_index else None
+        unlocked_at = unlock_time(
+            enrolled_at,
+            current.assignment.activated_at,
+            previous_approval.decided_at if previous_approval else None,
+        )
     return Progress(
         steps=tuple(steps),
         current=current,

@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from app.dashboard.forms import ConfirmForm
 from app.extensions import db
-from app.people.forms import ConfirmForm
 from app.services import tracks as service
 from app.services.errors import InvalidTransition, NotFound
 from app.services.people import get_own_recruit
@@ -182,4 +182,4 @@ def assign_track(recruit_id: int):
         flash(f"{recruit.name} is now on “{track.name}”.", "success")
     else:
         flash("Choose one of your tracks.", "error")
-    return redirect(url_for("people.home"))
+    return redirect(url_for("dashboard.recruit", recruit_id=recruit.id))

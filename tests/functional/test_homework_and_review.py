@@ -123,8 +123,13 @@ def test_locked_waiting_and_finished_hand_ins_are_refused(client, auth, db):
     for step in (first, second):
         waiting = db.session.scalar(select(Submission).where(Submission.status == "submitted"))
         if waiting is None:
-            SubmissionFactory(recruit=recruit, assignment=step, status=SubmissionStatus.APPROVED,
-                              decided_at=step.created_at, feedback="")  # fmt: skip
+            SubmissionFactory(
+                recruit=recruit,
+                assignment=step,
+                status=SubmissionStatus.APPROVED,
+                decided_at=step.created_at,
+                feedback="",
+            )
         else:
             waiting.status, waiting.decided_at = SubmissionStatus.APPROVED, waiting.submitted_at
             db.session.commit()

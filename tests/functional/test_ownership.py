@@ -52,23 +52,52 @@ ROUTES = [
     ("POST", "/tracks/{track}", {"name": "Hijacked", "description": ""}, SPONSOR_ONLY),
     ("POST", "/tracks/{track}/default", {}, SPONSOR_ONLY),
     ("GET", "/tracks/{track}/assignments/new", None, SPONSOR_ONLY),
-    ("POST", "/tracks/{track}/assignments/new",
-     {"title": "Injected", "instructions": "x", "deliverable": "x"}, SPONSOR_ONLY),
+    (
+        "POST",
+        "/tracks/{track}/assignments/new",
+        {"title": "Injected", "instructions": "x", "deliverable": "x"},
+        SPONSOR_ONLY,
+    ),
     ("GET", "/assignments/{assignment}/edit", None, SPONSOR_ONLY),
-    ("POST", "/assignments/{assignment}/edit",
-     {"title": "Hijacked", "instructions": "x", "deliverable": "x"}, SPONSOR_ONLY),
+    (
+        "POST",
+        "/assignments/{assignment}/edit",
+        {"title": "Hijacked", "instructions": "x", "deliverable": "x"},
+        SPONSOR_ONLY,
+    ),
     ("POST", "/assignments/{assignment}/move", {"direction": "up"}, SPONSOR_ONLY),
     ("POST", "/assignments/{assignment}/archive", {}, SPONSOR_ONLY),
     ("POST", "/assignments/{assignment}/restore", {}, SPONSOR_ONLY),
-    ("POST", "/recruits/{recruit}/track", {"track_id": "{track}"},
-     ["recruit", "other_recruit", "other_sponsor", "upline"]),
+    (
+        "POST",
+        "/recruits/{recruit}/track",
+        {"track_id": "{track}"},
+        ["recruit", "other_recruit", "other_sponsor", "upline"],
+    ),
+    ("GET", "/recruits/{recruit}", None, SPONSOR_ONLY),
+    (
+        "POST",
+        "/recruits/{recruit}/check-ins",
+        {"happened_at": "2026-01-01T10:00", "channel": "call", "outcome": "left"},
+        SPONSOR_ONLY,
+    ),
+    ("POST", "/recruits/{recruit}/archive", {}, SPONSOR_ONLY),
+    ("POST", "/recruits/{recruit}/restore", {}, SPONSOR_ONLY),
     ("GET", "/review/{submission}", None, SPONSOR_ONLY),
     ("POST", "/review/{submission}", {"feedback": "", "approve": "1"}, SPONSOR_ONLY),
-    ("GET", "/submissions/{submission}/attachment", None,
-     ["other_recruit", "other_sponsor", "upline"]),
-    ("POST", "/homework/{assignment}/hand-in", {"answer": "sneaky"},
-     ["sponsor", "other_sponsor", "upline"]),
-]  # fmt: skip
+    (
+        "GET",
+        "/submissions/{submission}/attachment",
+        None,
+        ["other_recruit", "other_sponsor", "upline"],
+    ),
+    (
+        "POST",
+        "/homework/{assignment}/hand-in",
+        {"answer": "sneaky"},
+        ["sponsor", "other_sponsor", "upline"],
+    ),
+]
 
 
 def _fill(template: str, world: dict) -> str:
@@ -79,8 +108,9 @@ def _fill(template: str, world: dict) -> str:
 CASES = [(m, u, d, who) for m, u, d, people in ROUTES for who in people]
 
 
-@pytest.mark.parametrize(("method", "url", "data", "who"), CASES,
-                         ids=[f"{m} {u} as {w}" for m, u, _d, w in CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "url", "data", "who"), CASES, ids=[f"{m} {u} as {w}" for m, u, _d, w in CASES]
+)
 def test_somebody_elses_id_is_404_and_changes_nothing(client, auth, world, method, url, data, who):
     if "attachment" in url:
         world["submission"].attachment_path = "0" * 32

@@ -22,14 +22,22 @@ def build(steps: int, recruits: int, attempts: int):
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
             SubmissionFactory(
-                recruit=first, assignment=step, attempt=attempt,
+                recruit=first,
+                assignment=step,
+                attempt=attempt,
                 status=SubmissionStatus.APPROVED if last else SubmissionStatus.CHANGES_REQUESTED,
-                decided_at=utcnow(), feedback="more",
-            )  # fmt: skip
+                decided_at=utcnow(),
+                feedback="more",
+            )
     for attempt in range(1, attempts):
-        SubmissionFactory(recruit=first, assignment=track.assignments[-1], attempt=attempt,
-                          status=SubmissionStatus.CHANGES_REQUESTED, decided_at=utcnow(),
-                          feedback="again")  # fmt: skip
+        SubmissionFactory(
+            recruit=first,
+            assignment=track.assignments[-1],
+            attempt=attempt,
+            status=SubmissionStatus.CHANGES_REQUESTED,
+            decided_at=utcnow(),
+            feedback="again",
+        )
     waiting = SubmissionFactory(recruit=first, assignment=track.assignments[-1], attempt=attempts)
     for other in people[1:]:
         SubmissionFactory(recruit=other, assignment=track.assignments[0])

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.auth.forms import timezone_field
+from app.forms_common import no_nul, strip
+from app.models import CheckInChannel, CheckInOutcome
+from app.services.dashboard import SORTS
+from app.services.standing import STATUS_LABELS
+from app.services.timeline import CHANNELS
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+OUTCOME_CHOICES = {
+    CheckInOutcome.REACHED: "Reached them",
+    CheckInOutcome.NO_ANSWER: "No answer",
+    CheckInOutcome.PAUSED: "Paused until a date",
+    CheckInOutcome.LEFT: "Left the business (archive)",
+}
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token, for one-button actions."""
+
+
+class FilterForm(FlaskForm):
+    """The dashboard's filters: a GET form, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice("", "Everyone")]
+        + [SelectChoice(str(s), label) for s, label in STATUS_LABELS.items()],
+        default="",
+    )
+    q = SearchField("Search by name", filters=[strip], validators=[Length(max=100)])
+    sort = SelectField(
+        "Sort by", choices=[SelectChoice(k, v) for k, v in SORTS.items()], default="waiting"
+    )
+
+
+class CheckInForm(FlaskForm):
+    happened_at = DateTimeLocalField(
+        "When",
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired("Enter when you reached out: a date and a time.")],
+    )
+    channel = SelectField(
+        "How", choices=[SelectChoice(str(c), CHANNELS[c]) for c in CheckInChannel]
+    )
+    outcome = SelectField(
+        "Outcome", choices=[SelectChoice(str(k), v) for k, v in OUTCOME_CHOICES.items()]
+    )
+    snooze_until = DateField(
+        "Quiet the stalled flag until (optional)",
+        description="Required for “paused”. Empty: one stall threshold from the check-in.",
+        validators=[Optional()],
+    )
+    note = TextAreaField(
+        "Note",
+        validators=[Length(max=5000, message="Keep the note under 5,000 characters."), no_nul],
+    )
+
+
+class SettingsForm(FlaskForm):
+    stall_threshold_days = IntegerField(
+        "Stall threshold (days)",
+        description="A recruit whose move it has been this long is flagged as stalled.",
+        validators=[
+            DataRequired("Enter a number of days from 1 to 365."),
+            NumberRange(min=1, max=365, message="Enter a number of days from 1 to 365."),
+        ],
+    )
+    digest_weekday = SelectField(
+        "Weekly email day",
+        coerce=int,
+        choices=[SelectChoice(i, day) for i, day in enumerate(WEEKDAYS)],
+    )
+    timezone = timezone_field()

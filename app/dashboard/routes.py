@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.dashboard import bp
+from app.dashboard.forms import CheckInForm, ConfirmForm, FilterForm, SettingsForm
+from app.extensions import db
+from app.forms_common import is_safe_next
+from app.models import utcnow
+from app.services import accounts, checkins
+from app.services.dashboard import build_dashboard, dashboard_csv, filter_and_sort
+from app.services.errors import InvalidTransition, NotFound
+from app.services.people import get_own_recruit
+from app.services.progress import load_progress
+from app.services.standing import Status, standings
+from app.services.timeline import timeline
+from app.services.tracks import tracks_of
+from app.templating import local_time, viewer_zone
+
+
+def _filters() -> tuple[FilterForm, Status | None]:
+    form = FilterForm(request.args)
+    if not form.validate():
+        form = FilterForm(formdata=None)
+    status = Status(form.status.data) if form.status.data else None
+    return form, status
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return render_template("dashboard/welcome.html")
+    form, status = _filters()
+    page = request.args.get("page", 1, type=int)
+    now = utcnow()
+    board = build_dashboard(
+        db.session,
+        current_user,
+        now,
+        status=status,
+        query=form.q.data or "",
+        sort=form.sort.data,
+        page=page,
+        per_page=current_app.config["PAGE_SIZE"],
+    )
+    return render_template(
+        "dashboard/home.html",
+        board=board,
+        filters=form,
+        now=now,
+        invite_url=url_for("auth.join", token=current_user.invite_token, _external=True),
+        my_progress=load_progress(db.session, current_user),
+        confirm_form=ConfirmForm(),
+        Status=Status,
+    )
+
+
+@bp.route("/dashboard.csv")
+@login_required
+def export_csv():
+    form, status = _filters()
+    rows = filter_and_sort(
+        standings(db.session, [current_user.id], utcnow()),
+        status,
+        form.q.data or "",
+        form.sort.data,
+    )
+    body = "\ufeff" + dashboard_csv(rows, lambda t: local_time(t, "%Y-%m-%d %H:%M") if t else "")
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="willing-recruits.csv"'},
+    )
+
+
+@bp.route("/invite/regenerate", methods=["POST"])
+@login_required
+def regenerate_invite():
+    if ConfirmForm().validate_on_submit():
+        accounts.regenerate_invite(current_user)
+        flash("You have a new invite link. The old one no longer works.", "success")
+    return redirect(url_for("dashboard.home"))
+
+
+def _own_recruit(recruit_id: int):  # type: ignore[no-untyped-def]
+    try:
+        return get_own_recruit(db.session, current_user, recruit_id)
+    except NotFound:
+        abort(404)
+
+
+def _to_utc(local: datetime) -> datetime:
+    """A naive date-time typed by the viewer, in their zone, as UTC."""
+    return local.replace(tzinfo=viewer_zone()).astimezone(UTC)
+
+
+def _render_recruit(recruit, form: CheckInForm, status: int = 200):  # type: ignore[no-untyped-def]
+    now = utcnow()
+    standing = standings(db.session, [current_user.id], now, recruit.id)[0]
+    return render_template(
+        "dashboard/recruit.html",
+        recruit=recruit,
+        standing=standing,
+        events=timeline(db.session, recruit),
+        form=form,
+        tracks=tracks_of(db.session, current_user),
+        confirm_form=ConfirmForm(),
+        now=now,
+    ), status
+
+
+@bp.route("/recruits/<int:recruit_id>")
+@login_required
+def recruit(recruit_id: int):
+    recruit = _own_recruit(recruit_id)
+    form = CheckInForm(happened_at=utcnow().astimezone(viewer_zone()).replace(tzinfo=None))
+    return _render_recruit(recruit, form)
+
+
+@bp.route("/recruits/<int:recruit_id>/check-ins", methods=["POST"])
+@login_required
+def check_in(recruit_id: int):
+    recruit = _own_recruit(recruit_id)
+    form = CheckInForm()
+    if not form.validate_on_submit():
+        return _render_recruit(recruit, form, 400)
+    snooze = form.snooze_until.data
+    try:
+        checkins.log_check_in(
+            current_user,
+            recruit.id,
+            happened_at=_to_utc(form.happened_at.data),
+            channel=form.channel.data,
+            outcome=form.outcome.data,
+            note=form.note.data or "",
+            snooze_until=_to_utc(datetime.combine(snooze, time())) if snooze else None,
+        )
+    except InvalidTransition as exc:
+        target = form.happened_at if exc.field == "happened_at" else form.snooze_until
+        target.errors = [*target.errors, str(exc)]
+        db.session.rollback()
+        return _render_recruit(recruit, form, 400)
+    flash(f"Check-in with {recruit.name} saved.", "success")
+    back = request.form.get("next")
+    return redirect(
+        back if is_safe_next(back) else url_for("dashboard.recruit", recruit_id=recruit.id)
+    )
+
+
+@bp.route("/recruits/<int:recruit_id>/archive", methods=["POST"])
+@login_required
+def archive(recruit_id: int):
+    recruit = _own_recruit(recruit_id)
+    if ConfirmForm().validate_on_submit():
+        checkins.archive_recruit(current_user, recruit.id)
+        flash(f"{recruit.name} is archived. Their history is kept.", "success")
+    return redirect(url_for("dashboard.recruit", recruit_id=recruit.id))
+
+
+@bp.route("/recruits/<int:recruit_id>/restore", methods=["POST"])
+@login_required
+def restore(recruit_id: int):
+    recruit = _own_recruit(recruit_id)
+    if ConfirmForm().validate_on_submit():
+        checkins.restore_recruit(current_user, recruit.id)
+        flash(f"{recruit.name} is back on your dashboard.", "success")
+    return redirect(url_for("dashboard.recruit", recruit_id=recruit.id))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = SettingsForm(obj=current_user)
+    if form.validate_on_submit():
+        accounts.update_settings(
+            current_user,
+            stall_threshold_days=form.stall_threshold_days.data,
+            digest_weekday=form.digest_weekday.data,
+            timezone=form.timezone.data,
+        )
+        flash("Settings saved.", "success")
+        return redirect(url_for("dashboard.settings"))
+    return render_template("dashboard/settings.html", form=form), 400 if form.errors else 200

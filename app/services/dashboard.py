@@ -1,0 +1,199 @@
+"""The sponsor's morning page: counts, the recruits table, the funnel, the backlog."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from app.models import Assignment, Submission, SubmissionStatus, Track, User
+from app.services.standing import Court, Standing, Status, standings
+
+REVIEW_BACKLOG_AFTER = timedelta(hours=48)
+SORTS = {"waiting": "Waiting longest", "name": "Name", "progress": "Progress"}
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    label: str
+    count: int
+    percent: int  # of the track's recruits, for the bar width
+
+
+@dataclass(frozen=True)
+class Funnel:
+    track_name: str
+    steps: list[FunnelStep]
+
+
+@dataclass
+class Dashboard:
+    counts: Counter[Status]
+    total: int  # recruits who are not archived
+    oldest_wait: datetime | None
+    rows: list[Standing]
+    matching: int  # rows after filter and search, before pagination
+    page: int
+    pages: int
+    funnels: list[Funnel] = field(default_factory=list)
+    backlog: list[Submission] = field(default_factory=list)
+
+
+def filter_and_sort(
+    items: list[Standing], status: Status | None, query: str, sort: str
+) -> list[Standing]:
+    """The table's filter (status, name search) and order; the same for the CSV."""
+    needle = query.strip().casefold()
+    rows = [
+        s
+        for s in items
+        # Archived recruits only show when asked for.
+        if (s.status == status if status else s.status != Status.ARCHIVED)
+        and (not needle or needle in s.name.casefold())
+    ]
+    if sort == "name":
+        rows.sort(key=lambda s: (s.name.casefold(), s.recruit_id))
+    elif sort == "progress":
+        rows.sort(key=lambda s: (-s.percent_done, s.name.casefold()))
+    else:  # waiting: whoever has waited longest first, then the rest by name
+        far_future = datetime.max.replace(tzinfo=None)
+        rows.sort(
+            key=lambda s: (
+                s.since.replace(tzinfo=None) if s.since else far_future,
+                s.name.casefold(),
+            )
+        )
+    return rows
+
+
+def build_dashboard(
+    session: Session,
+    sponsor: User,
+    now: datetime,
+    *,
+    status: Status | None = None,
+    query: str = "",
+    sort: str = "waiting",
+    page: int = 1,
+    per_page: int = 50,
+) -> Dashboard:
+    """Everything the dashboard shows, in a fixed number of statements."""
+    everyone = standings(session, [sponsor.id], now)
+    active = [s for s in everyone if s.status != Status.ARCHIVED]
+    counts = Counter(s.status for s in everyone)
+    waits = [s.since for s in active if s.whose_move == Court.SPONSOR and s.since]
+    rows = filter_and_sort(everyone, status, query, sort)
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(1, page), pages)
+    return Dashboard(
+        counts=counts,
+        total=len(active),
+        oldest_wait=min(waits) if waits else None,
+        rows=rows[(page - 1) * per_page : page * per_page],
+        matching=len(rows),
+        page=page,
+        pages=pages,
+        funnels=_funnels(session, sponsor, active),
+        backlog=review_backlog(session, sponsor, now),
+    )
+
+
+def _funnels(session: Session, sponsor: User, active: list[Standing]) -> list[Funnel]:
+    """How many recruits stand at each step of each track, and how many finished."""
+    track_ids = {s.facts.track_id for s in active if s.facts.track_id is not None}
+    if not track_ids:
+        return []
+    steps = session.execute(
+        select(Track.id, Track.name, Assignment.id, Assignment.title)
+        .join(Assignment, Assignment.track_id == Track.id)
+        .where(
+            Track.id.in_(track_ids), Track.owner_id == sponsor.id, Assignment.position.is_not(None)
+        )
+        .order_by(Track.is_default.desc(), Track.id, Assignment.position)
+    ).all()
+    at_step = Counter(s.facts.current_assignment_id for s in active)
+    finished = Counter(s.facts.track_id for s in active if s.status == Status.FINISHED)
+    on_track = Counter(s.facts.track_id for s in active)
+    funnels: dict[int, Funnel] = {}
+    for track_id, track_name, assignment_id, title in steps:
+        funnel = funnels.setdefault(track_id, Funnel(track_name, []))
+        funnel.steps.append(_bar(title, at_step[assignment_id], on_track[track_id]))
+    for track_id, funnel in funnels.items():
+        funnel.steps.append(_bar("Finished", finished[track_id], on_track[track_id]))
+    return list(funnels.values())
+
+
+def _bar(label: str, count: int, total: int) -> FunnelStep:
+    return FunnelStep(label, count, round(100 * count / total) if total else 0)
+
+
+def review_backlog(
+    session: Session, sponsor: User, now: datetime, limit: int = 20
+) -> list[Submission]:
+    """The sponsor's own to-do: hand-ins waiting for review for over 48 hours."""
+    return list(
+        session.scalars(
+            select(Submission)
+            .join(User, User.id == Submission.recruit_id)
+            .where(
+                User.sponsor_id == sponsor.id,
+                User.archived_at.is_(None),
+                Submission.status == SubmissionStatus.SUBMITTED,
+                Submission.submitted_at < now - REVIEW_BACKLOG_AFTER,
+            )
+            .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
+            .order_by(Submission.submitted_at)
+            .limit(limit)
+        )
+    )
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_HEADER = [
+    "Name",
+    "Email",
+    "Joined",
+    "Current assignment",
+    "Steps done",
+    "Steps total",
+    "Whose move",
+    "Since",
+    "Status",
+    "Last check-in",
+]
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet won't run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def dashboard_csv(rows: list[Standing], show_time) -> str:  # type: ignore[no-untyped-def]
+    """The table as CSV (quoted by the csv module; formula-like cells neutralised)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(CSV_HEADER)
+    for s in rows:
+        f = s.facts
+        writer.writerow(
+            safe_cell(v)
+            for v in (
+                f.name,
+                f.email,
+                show_time(f.joined_at),
+                f.current_title or "",
+                f.done_steps,
+                f.total_steps,
+                {Court.SPONSOR: "Yours", Court.RECRUIT: "Recruit's"}.get(s.whose_move, ""),  # type: ignore[arg-type]
+                show_time(s.since),
+                s.status.label,
+                show_time(f.last_check_in_at),
+            )
+        )
+    return buffer.getvalue()
