@@ -67,10 +67,11 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.dashboard import bp as dashboard_bp
     from app.homework import bp as homework_bp
+    from app.mailbox import bp as email_bp
     from app.review import bp as review_bp
     from app.tracks import bp as tracks_bp
 
-    for blueprint in (auth_bp, dashboard_bp, tracks_bp, homework_bp, review_bp):
+    for blueprint in (auth_bp, dashboard_bp, tracks_bp, homework_bp, review_bp, email_bp):
         app.register_blueprint(blueprint)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import User, utcnow
 from app.services import demo
+from app.services.digest import run_digest
 from app.services.standing import sponsors_with_recruits, stalled_by_sponsor
 
 BATCH_SIZE = 500
@@ -72,6 +73,49 @@ def register(app: Flask) -> None:
         now = as_of or utcnow()
         rows = list(_stalled_rows(now, sponsor_email))
         _print_rows(rows, output_format)
+
+    digest = click.Group("digest", help="The weekly email of stalled recruits and waiting reviews.")
+    app.cli.add_command(digest)
+
+    @digest.command("send")
+    @click.option("--as-of", "as_of", type=AsOf(), help="Act as if it were this time.")
+    @click.option("--dry-run", is_flag=True, help="Print who would get what; send nothing.")
+    def digest_send(as_of: datetime | None, dry_run: bool) -> None:
+        """Send this week's digest to each sponsor who is due, at most once a week."""
+        from app.email import send
+        from app.mailbox.compose import digest_message
+
+        summary = run_digest(as_of or utcnow(), lambda d: send(digest_message(d)), dry_run=dry_run)
+        for item in summary.would_send:
+            names = ", ".join(s.name for s in item.stalled) or "none"
+            click.echo(
+                f"would send to {item.sponsor.email}: {len(item.stalled)} stalled "
+                f"({names}), {len(item.waiting)} waiting reviews"
+            )
+        click.echo(f"sent: {len(summary.sent)}")
+        for email in summary.sent:
+            click.echo(f"  {email}")
+        for reason, emails in sorted(summary.skipped.items()):
+            click.echo(f"skipped ({reason}): {len(emails)}")
+        click.echo(f"failed: {len(summary.failed)}")
+        for email, error in summary.failed:
+            click.echo(f"  {email}: {error}")
+        if summary.failed:
+            sys.exit(1)
+
+    email_group = click.Group("email", help="Notifications that could not be sent at once.")
+    app.cli.add_command(email_group)
+
+    @email_group.command("retry")
+    @click.option("--as-of", "as_of", type=AsOf(), help="Act as if it were this time.")
+    def email_retry(as_of: datetime | None) -> None:
+        """Send again the notifications that failed (run it from the same scheduler)."""
+        from app.mailbox.delivery import retry_notifications
+
+        sent, failed = retry_notifications(as_of or utcnow())
+        click.echo(f"notifications sent: {sent}, failed: {failed}")
+        if failed:
+            sys.exit(1)
 
 
 COLUMNS = ["sponsor", "recruit", "current_assignment", "days_idle", "last_check_in"]

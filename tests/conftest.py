@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask.globals import _cv_app
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import event, text
 
 from app import create_app
@@ -61,6 +61,8 @@ def _app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = database_url
         UPLOAD_FOLDER = str(tmp_path_factory.mktemp("uploads"))
+        MAIL_SERVER = ""  # mail goes to a temporary outbox unless a test starts `smtp`
+        MAIL_OUTBOX_DIR = str(tmp_path_factory.mktemp("outbox"))
 
     app = create_app(Config)
     app.test_client_class = IsolatedClient
@@ -107,9 +109,20 @@ def client(app):
     return app.test_client()
 
 
+class IsolatedCliRunner(FlaskCliRunner):
+    """Commands run in their own app context (and session), as from a shell."""
+
+    def invoke(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            with self.app.app_context():  # a fresh context: its own session
+                return super().invoke(*args, **kwargs)
+        finally:
+            _db.session.expire_all()
+
+
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    return IsolatedCliRunner(app)
 
 
 def csrf_token(html: str) -> str:
@@ -146,6 +159,22 @@ def post_form(client, url: str, data: dict | None = None, *, page: str | None = 
     """POST to a form with a fresh CSRF token taken from `page` (default: the home page)."""
     html = client.get(page or "/").text
     return client.post(url, data={**(data or {}), "csrf_token": csrf_token(html)}, **kwargs)
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server the app sends to for the length of one test."""
+    from tests.smtp import start_server
+
+    controller, mailbox, port = start_server()
+    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    mailbox.port = port
+    try:
+        yield mailbox
+    finally:
+        app.config.update(saved)
+        controller.stop()
 
 
 @contextmanager

@@ -99,6 +99,29 @@ class ProfileForm(FlaskForm):
     timezone = timezone_field()
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[
+            DataRequired(message="Enter your email address."),
+            Length(max=254, message="That email address is too long."),
+            Email(message="Enter a valid email address, like name@example.com."),
+        ],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = _new_password_field("New password")
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[
+            DataRequired(message="Repeat the new password."),
+            EqualTo("new_password", message="The two passwords don't match."),
+        ],
+    )
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password.")]

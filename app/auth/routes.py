@@ -1,14 +1,25 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
 from app.auth import bp
-from app.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegistrationForm
+from app.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from app.email import send
 from app.extensions import db
 from app.forms_common import is_safe_next
+from app.mailbox.compose import reset_message
+from app.models import User
 from app.services import accounts
-from app.services.errors import EmailTaken, InviteInvalid
+from app.services.errors import EmailTaken, InvalidResetLink, InviteInvalid
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -107,3 +118,35 @@ def change_password():
     return render_template(
         "auth/account.html", form=ProfileForm(obj=current_user), password_form=form
     ), 400
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.email == form.email.data.lower()))
+        if user is not None:
+            try:
+                send(reset_message(user, accounts.reset_token(user)))
+            except Exception as exc:  # noqa: BLE001 - same answer; the failure is logged
+                current_app.logger.warning("password reset mail not sent: %s", exc)
+        return render_template("auth/forgot_sent.html", email=form.email.data)
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        user = accounts.user_for_reset_token(token)
+    except InvalidResetLink as exc:
+        return render_template("auth/reset_invalid.html", reason=str(exc)), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.reset_password(user, form.new_password.data)
+        logout_user()
+        flash(
+            "Your password is changed and every other session is logged out. Log in now.", "success"
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     IntegerField,
@@ -88,3 +89,6 @@ class SettingsForm(FlaskForm):
         choices=[SelectChoice(i, day) for i, day in enumerate(WEEKDAYS)],
     )
     timezone = timezone_field()
+    email_digest = BooleanField("Send me the weekly digest of stalled recruits and waiting reviews")
+    email_on_hand_in = BooleanField("Email me when a recruit hands in homework")
+    email_on_decision = BooleanField("Email me when my sponsor reviews my homework")

@@ -180,6 +180,9 @@ def settings():
             stall_threshold_days=form.stall_threshold_days.data,
             digest_weekday=form.digest_weekday.data,
             timezone=form.timezone.data,
+            email_digest=form.email_digest.data,
+            email_on_hand_in=form.email_on_hand_in.data,
+            email_on_decision=form.email_on_decision.data,
         )
         flash("Settings saved.", "success")
         return redirect(url_for("dashboard.settings"))

@@ -2,6 +2,7 @@
 
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.checkin import CheckIn, CheckInChannel, CheckInOutcome
+from app.models.email import DeliveryStatus, DigestDelivery, Notification, NotificationKind
 from app.models.submission import Submission, SubmissionStatus
 from app.models.track import Assignment, Track
 from app.models.user import User
@@ -12,6 +13,10 @@ __all__ = [
     "CheckIn",
     "CheckInChannel",
     "CheckInOutcome",
+    "DeliveryStatus",
+    "DigestDelivery",
+    "Notification",
+    "NotificationKind",
     "Submission",
     "SubmissionStatus",
     "Track",

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -52,6 +52,10 @@ class User(UserMixin, Base):
     digest_weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set when the recruit left the business: never deleted, out of stalled lists.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Email preferences; each email carries a one-click link that turns its kind off.
+    email_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_on_hand_in: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_on_decision: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Bumped to end every session of this user (password change, reset).
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

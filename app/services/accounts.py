@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
 from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import Track, User, utcnow
-from app.services.errors import EmailTaken, InviteInvalid
+from app.services.errors import EmailTaken, InvalidResetLink, InviteInvalid
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -131,10 +133,65 @@ def load_session_user(session_id: str) -> User | None:
 
 
 def update_settings(
-    user: User, *, stall_threshold_days: int, digest_weekday: int, timezone: str
+    user: User,
+    *,
+    stall_threshold_days: int,
+    digest_weekday: int,
+    timezone: str,
+    email_digest: bool,
+    email_on_hand_in: bool,
+    email_on_decision: bool,
 ) -> None:
-    """The sponsor's settings: stall threshold, weekly email day, time zone."""
+    """The user's settings: stall threshold, weekly email day, time zone, which emails."""
     user.stall_threshold_days = stall_threshold_days
     user.digest_weekday = digest_weekday
     user.timezone = timezone
+    user.email_digest = email_digest
+    user.email_on_hand_in = email_on_hand_in
+    user.email_on_decision = email_on_decision
+    db.session.commit()
+
+
+def set_email_preference(user: User, kind: str, *, enabled: bool) -> None:
+    """Turn one kind of email on or off (from settings or an unsubscribe link)."""
+    from app.email import EmailKind
+
+    setattr(user, EmailKind.PREFERENCE[kind], enabled)
+    db.session.commit()
+
+
+RESET_MAX_AGE = timedelta(hours=1)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    """Changes whenever the password does, so a reset link works only once."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str, now: datetime | None = None) -> User:
+    """The account a reset link is for; InvalidResetLink if expired, used, forged or orphaned."""
+    try:
+        data, signed_at = _reset_serializer().loads(token, return_timestamp=True)
+    except BadSignature as exc:
+        raise InvalidResetLink("This reset link is not valid.") from exc
+    if (now or utcnow()) - signed_at > RESET_MAX_AGE:
+        raise InvalidResetLink("This reset link has expired: links work for one hour.")
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or data.get("p") != _password_fingerprint(user):
+        raise InvalidResetLink("This reset link was already used or is not valid any more.")
+    return user
+
+
+def reset_password(user: User, new_password: str) -> None:
+    """Set the new password and end every session of the account."""
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
     db.session.commit()

@@ -31,3 +31,7 @@ class EmailTaken(DomainError):
 
 class InviteInvalid(DomainError):
     """The invite link is unknown or was replaced by a newer one."""
+
+
+class InvalidResetLink(DomainError):
+    """A password reset link that expired, was used, was tampered with or lost its account."""

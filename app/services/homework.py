@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Submission, SubmissionStatus, User, utcnow
+from app.services import notifications
 from app.services.errors import InvalidTransition, NotFound
 from app.services.progress import CurrentState, load_progress
 from app.services.uploads import StoredFile, remove_stored, store_upload
@@ -71,6 +72,7 @@ def hand_in(
         attachment_size=stored.size if stored else None,
     )
     session.add(submission)
+    notifications.queue_hand_in(session, submission, recruit.sponsor)
     try:
         session.commit()
     except IntegrityError as exc:  # a second tab handed in at the same moment

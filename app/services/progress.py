@@ -94,7 +94,7 @@ def unlock_time(
     enrolled_at: datetime, activated_at: datetime, previous_approved_at: datetime | None
 ) -> datetime:
     """When a step opened for a recruit: the latest of joining the track, the step
-    (re)joining the track, and the approval of the step before it."""
+    (re)joining the track, and the last approval of a step before it."""
     return max(t for t in (enrolled_at, activated_at, previous_approved_at) if t is not None)
 
 
@@ -129,11 +129,13 @@ def compute_progress(
     current = steps[current_index] if current_index is not None else None
     unlocked_at = None
     if current is not None and enrolled_at is not None:
-        previous_approval = steps[current_index - 1].approved if current_index else None
+        # The step opened when the last of the steps before it was approved (after a
+        # reorder that need not be the step right before it).
+        approvals = [s.approved.decided_at for s in steps[:current_index] if s.approved]
         unlocked_at = unlock_time(
             enrolled_at,
             current.assignment.activated_at,
-            previous_approval.decided_at if previous_approval else None,
+            max((t for t in approvals if t is not None), default=None),
         )
     return Progress(
         steps=tuple(steps),

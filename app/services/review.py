@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
 from app.models import Assignment, Submission, SubmissionStatus, User, utcnow
+from app.services import notifications
 from app.services.errors import AlreadyDecided, InvalidTransition, NotFound
 
 ALREADY_DECIDED = "This submission was already decided (perhaps in another tab)."
@@ -128,6 +129,7 @@ def decide(
     if result.rowcount != 1:
         session.rollback()
         raise AlreadyDecided(ALREADY_DECIDED)
+    notifications.queue_decision(session, submission, submission.recruit)
     session.commit()
     session.refresh(submission)
     return submission

@@ -70,7 +70,7 @@ class RecruitFacts:
     current_position: int | None
     current_activated_at: datetime | None
     threshold_days: int  # the step's override, else the sponsor's setting
-    previous_approved_at: datetime | None
+    previous_approved_at: datetime | None  # the last approval of a step before the current
     waiting_submission_id: int | None
     waiting_since: datetime | None  # hand-in time of the submission waiting for review
     last_changes_requested_at: datetime | None
@@ -194,8 +194,6 @@ def recruit_facts(
         .cte("base")
     )
     current = aliased(Assignment, name="current_step")
-    previous = aliased(Assignment, name="previous_step")
-    previous_ok = aliased(Submission, name="previous_ok")
     waiting = aliased(Submission, name="waiting")
     check_in = aliased(CheckIn, name="last_check_in")
     changes = aliased(Submission, name="changes")
@@ -208,6 +206,19 @@ def recruit_facts(
         )
         .scalar_subquery()
     )
+    earlier = aliased(Assignment, name="earlier_step")
+    earlier_ok = aliased(Submission, name="earlier_ok")
+    previous_approved_at = (
+        select(func.max(earlier_ok.decided_at))
+        .join(earlier, earlier.id == earlier_ok.assignment_id)
+        .where(
+            earlier.track_id == base.c.track_id,
+            earlier.position < base.c.current_position,
+            earlier_ok.recruit_id == base.c.recruit_id,
+            earlier_ok.status == SubmissionStatus.APPROVED,
+        )
+        .scalar_subquery()
+    )
     statement = (
         select(
             base,
@@ -217,7 +228,7 @@ def recruit_facts(
             func.coalesce(current.stall_threshold_days, base.c.sponsor_threshold).label(
                 "threshold_days"
             ),
-            previous_ok.decided_at.label("previous_approved_at"),
+            previous_approved_at.label("previous_approved_at"),
             waiting.id.label("waiting_submission_id"),
             waiting.submitted_at.label("waiting_since"),
             last_changes.label("last_changes_requested_at"),
@@ -228,21 +239,6 @@ def recruit_facts(
         .outerjoin(
             current,
             and_(current.track_id == base.c.track_id, current.position == base.c.current_position),
-        )
-        .outerjoin(
-            previous,
-            and_(
-                previous.track_id == base.c.track_id,
-                previous.position == base.c.current_position - 1,
-            ),
-        )
-        .outerjoin(
-            previous_ok,
-            and_(
-                previous_ok.assignment_id == previous.id,
-                previous_ok.recruit_id == base.c.recruit_id,
-                previous_ok.status == SubmissionStatus.APPROVED,
-            ),
         )
         .outerjoin(
             waiting,
@@ -271,11 +267,11 @@ def _late_steps(recruit, sponsor):  # type: ignore[no-untyped-def]
         .scalar_subquery()
     )
     before_approved_at = (
-        select(before_ok.decided_at)
+        select(func.max(before_ok.decided_at))
         .join(before, before.id == before_ok.assignment_id)
         .where(
             before.track_id == step.track_id,
-            before.position == step.position - 1,
+            before.position < step.position,
             before_ok.recruit_id == recruit.id,
             before_ok.status == SubmissionStatus.APPROVED,
         )

@@ -186,3 +186,17 @@ def test_a_step_added_later_starts_its_clock_when_added(team):
     standing = at(sponsor, recruit, day(26.9))
     assert (standing.status, standing.since) == (Status.WILLING, day(20))
     assert standing.facts.current_title == "New step"
+
+
+def test_after_a_reorder_the_clock_starts_at_the_last_earlier_approval(team):
+    sponsor, steps, recruit = team
+    approve(recruit, steps[0], day(0.5), day(1))
+    approve(recruit, steps[1], day(4), day(5))
+    steps[0].position, steps[1].position = -1, 1
+    db.session.flush()
+    steps[0].position = 2  # now: Step 2, Step 1, Step 3
+    db.session.commit()
+    standing = at(sponsor, recruit, day(11.9))
+    assert standing.facts.current_title == "Step 3"
+    assert (standing.status, standing.since) == (Status.WILLING, day(5))
+    assert at(sponsor, recruit, day(12)).status == Status.STALLED

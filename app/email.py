@@ -1,0 +1,147 @@
+"""The one place mail leaves the app: build multipart messages, send or write them.
+
+With MAIL_SERVER set, messages go over SMTP (plain, STARTTLS or SSL, with or without
+login). Without it (the `make run` default) each message is written as an .eml file
+in the instance folder's outbox/, and its path is logged, so a new user sees what
+would be sent.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import smtplib
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from app.models import User, utcnow
+
+SMTP_TIMEOUT_SECONDS = 30
+# Long headers (the unsubscribe link) must not be folded into encoded words: mail
+# clients would no longer see the URL. RFC 5322 allows lines up to 998 characters.
+MAIL_POLICY = policy.default.clone(max_line_length=998)
+
+
+class EmailKind:
+    """The kinds of email a user can turn off, each with its own unsubscribe link."""
+
+    DIGEST = "digest"
+    HAND_IN = "hand_in"
+    DECISION = "decision"
+    PREFERENCE = {
+        DIGEST: "email_digest",
+        HAND_IN: "email_on_hand_in",
+        DECISION: "email_on_decision",
+    }
+    LABEL = {
+        DIGEST: "the weekly digest",
+        HAND_IN: "emails when a recruit hands in",
+        DECISION: "emails when your sponsor reviews your homework",
+    }
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """A full link built from BASE_URL, with or without a request around."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
+
+
+def unsubscribe_token(user: User, kind: str) -> str:
+    """A signed token that turns off one kind of email for one user; it never expires."""
+    return _unsubscribe_serializer().dumps({"u": user.id, "k": kind})
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    try:
+        data = _unsubscribe_serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("k") not in EmailKind.PREFERENCE:
+        return None
+    user_id = data.get("u")
+    return (user_id, data["k"]) if isinstance(user_id, int) else None
+
+
+def render_email(template: str, **context: object) -> RenderedEmail:
+    """Subject, plain text and HTML from templates/email/<template>.{txt,html}."""
+    subject = render_template(f"email/{template}.subject.txt", **context).strip()
+    text = render_template(f"email/{template}.txt", **context)
+    html = render_template(f"email/{template}.html", **context)
+    return RenderedEmail(subject, text, html)
+
+
+def build_message(
+    to: User,
+    rendered: RenderedEmail,
+    *,
+    unsubscribe_kind: str | None = None,
+    message_id: str | None = None,
+) -> EmailMessage:
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Subject"] = rendered.subject
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = f"{to.name} <{to.email}>"
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = message_id or make_msgid(domain=_mail_domain())
+    if unsubscribe_kind is not None:
+        link = absolute_url("email.unsubscribe", token=unsubscribe_token(to, unsubscribe_kind))
+        message["List-Unsubscribe"] = f"<{link}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message
+
+
+def _mail_domain() -> str:
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def send(message: EmailMessage) -> None:
+    """Deliver one message, or raise (smtplib.SMTPException / OSError) if it can't go."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        _write_to_outbox(message)
+        return
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_class(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS
+    ) as smtp:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+
+
+def _write_to_outbox(message: EmailMessage) -> str:
+    folder = current_app.config.get("MAIL_OUTBOX_DIR") or os.path.join(
+        current_app.instance_path, "outbox"
+    )
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}.eml")
+    with open(path, "wb") as handle:
+        handle.write(message.as_bytes())
+    current_app.logger.info(
+        "MAIL_SERVER is not set: wrote %r for %s to %s", message["Subject"], message["To"], path
+    )
+    return path

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from app.email import EmailKind, read_unsubscribe_token
+from app.extensions import csrf, db
+from app.mailbox import bp
+from app.mailbox.compose import digest_email
+from app.models import User, utcnow
+from app.services.accounts import set_email_preference
+from app.services.digest import digest_for, local_week
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the proof; RFC 8058 one-click posts carry no CSRF token
+def unsubscribe(token: str):
+    """GET asks to confirm (link scanners must not unsubscribe); POST turns the email off."""
+    decoded = read_unsubscribe_token(token)
+    user = db.session.get(User, decoded[0]) if decoded else None
+    if decoded is None or user is None:
+        return render_template("mailbox/unsubscribe.html", invalid=True), 404
+    kind = decoded[1]
+    done = request.method == "POST"
+    if done:
+        set_email_preference(user, kind, enabled=False)
+    return render_template(
+        "mailbox/unsubscribe.html", invalid=False, done=done, label=EmailKind.LABEL[kind]
+    )
+
+
+@bp.route("/digest")
+@login_required
+def digest_preview():
+    """This week's digest exactly as the email says it."""
+    now = utcnow()
+    digest = digest_for(db.session, current_user, now)
+    _week_start, due = local_week(current_user, now)
+    email = digest_email(digest)
+    body = email.html.split("<body>", 1)[-1].rsplit("</body>", 1)[0]
+    return render_template(
+        "mailbox/digest_preview.html",
+        digest=digest,
+        email=email,
+        body=Markup(body),  # noqa: S704 - our own autoescaped template
+        due=due,
+    )

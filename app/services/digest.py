@@ -1,0 +1,242 @@
+"""The weekly digest: who gets one this week, what it says, and sending it once.
+
+Once per sponsor per week, however often and from however many machines the
+command runs: before sending, a run claims (sponsor, week) by inserting a
+DigestDelivery row, and the unique constraint lets exactly one insert win. The
+winner sends and then records "sent" or "failed". Later runs skip a sent week,
+take over a failed one, and take over one left "sending" longer than the lease
+(the run died mid-send); taking over is a conditional UPDATE, so again only one
+run wins.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from app.extensions import db
+from app.models import DeliveryStatus, DigestDelivery, Submission, SubmissionStatus, User
+from app.services.dashboard import REVIEW_BACKLOG_AFTER
+from app.services.standing import Standing, sponsors_with_recruits, stalled_by_sponsor
+
+CLAIM_LEASE = timedelta(minutes=30)
+BATCH_SIZE = 200
+
+
+class Skip(enum.StrEnum):
+    NOT_DUE = "digest day not reached yet this week"
+    NOTHING_TO_REPORT = "nothing to report"
+    UNSUBSCRIBED = "unsubscribed"
+    ALREADY_SENT = "already sent this week"
+    IN_PROGRESS = "being sent by another run"
+
+
+@dataclass
+class Digest:
+    """What one sponsor's digest says."""
+
+    sponsor: User
+    week_start: date
+    stalled: list[Standing]
+    waiting: list[Submission]
+    now: datetime
+
+    @property
+    def backlog(self) -> list[Submission]:
+        return [s for s in self.waiting if s.submitted_at < self.now - REVIEW_BACKLOG_AFTER]
+
+    @property
+    def has_news(self) -> bool:
+        return bool(self.stalled or self.backlog)
+
+
+@dataclass
+class RunSummary:
+    sent: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    would_send: list[Digest] = field(default_factory=list)
+
+    def skip(self, sponsor: User, reason: Skip) -> None:
+        self.skipped.setdefault(reason.value, []).append(sponsor.email)
+
+
+def sponsor_zone(sponsor: User) -> ZoneInfo:
+    try:
+        return ZoneInfo(sponsor.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_week(sponsor: User, now: datetime) -> tuple[date, bool]:
+    """(Monday of the sponsor's current week, whether their digest day has come)."""
+    local = now.astimezone(sponsor_zone(sponsor))
+    week_start = local.date() - timedelta(days=local.weekday())
+    return week_start, local.weekday() >= sponsor.digest_weekday
+
+
+def waiting_reviews(session: Session, sponsor_ids: list[int]) -> dict[int, list[Submission]]:
+    """Each sponsor's submissions waiting for review, oldest first (archived recruits left out)."""
+    rows = session.scalars(
+        select(Submission)
+        .join(User, User.id == Submission.recruit_id)
+        .where(
+            User.sponsor_id.in_(sponsor_ids),
+            User.archived_at.is_(None),
+            Submission.status == SubmissionStatus.SUBMITTED,
+        )
+        .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
+        .order_by(Submission.submitted_at)
+    ).all()
+    result: dict[int, list[Submission]] = {sponsor_id: [] for sponsor_id in sponsor_ids}
+    for submission in rows:
+        result[submission.recruit.sponsor_id].append(submission)  # type: ignore[index]
+    return result
+
+
+def digest_for(session: Session, sponsor: User, now: datetime) -> Digest:
+    """This week's digest of one sponsor (for the preview page)."""
+    week_start, _due = local_week(sponsor, now)
+    stalled = stalled_by_sponsor(session, now, [sponsor])[sponsor.id]
+    waiting = waiting_reviews(session, [sponsor.id])[sponsor.id]
+    return Digest(sponsor, week_start, stalled, waiting, now)
+
+
+def _batches(session: Session) -> Iterator[list[User]]:
+    after_id = 0
+    while batch := sponsors_with_recruits(session, after_id, BATCH_SIZE):
+        yield batch
+        after_id = batch[-1].id
+
+
+def run_digest(
+    now: datetime, send: Callable[[Digest], None], *, dry_run: bool = False
+) -> RunSummary:
+    """Send this week's digest to every sponsor who is due and has news, each once."""
+    session = db.session
+    summary = RunSummary()
+    for sponsors in _batches(session):
+        due: list[tuple[User, date]] = []
+        for sponsor in sponsors:
+            week_start, is_due = local_week(sponsor, now)
+            if not sponsor.email_digest:
+                summary.skip(sponsor, Skip.UNSUBSCRIBED)
+            elif not is_due:
+                summary.skip(sponsor, Skip.NOT_DUE)
+            else:
+                due.append((sponsor, week_start))
+        ids = [sponsor.id for sponsor, _ in due]
+        sent_weeks = _finished_claims(session, due)
+        stalled = stalled_by_sponsor(session, now, [s for s, _ in due])
+        waiting = waiting_reviews(session, ids)
+        for sponsor, week_start in due:
+            if (sponsor.id, week_start) in sent_weeks:
+                summary.skip(sponsor, Skip.ALREADY_SENT)
+                continue
+            digest = Digest(sponsor, week_start, stalled[sponsor.id], waiting[sponsor.id], now)
+            if not digest.has_news:
+                summary.skip(sponsor, Skip.NOTHING_TO_REPORT)
+            elif dry_run:
+                summary.would_send.append(digest)
+            else:
+                _claim_and_send(session, digest, send, summary)
+        session.expunge_all()  # memory stays flat across batches
+    return summary
+
+
+def _finished_claims(session: Session, due: list[tuple[User, date]]) -> set[tuple[int, date]]:
+    """The (sponsor, week) pairs of this batch already sent."""
+    if not due:
+        return set()
+    rows = session.execute(
+        select(DigestDelivery.sponsor_id, DigestDelivery.week_start).where(
+            DigestDelivery.sponsor_id.in_([s.id for s, _ in due]),
+            DigestDelivery.week_start.in_({w for _, w in due}),
+            DigestDelivery.status == DeliveryStatus.SENT,
+        )
+    ).all()
+    return {(sponsor_id, week_start) for sponsor_id, week_start in rows}
+
+
+def claim(session: Session, sponsor_id: int, week_start: date, now: datetime) -> str | None:
+    """Take the right to send this week's digest; the claim token, or None if taken."""
+    token = secrets.token_hex(16)
+    delivery = DigestDelivery(
+        sponsor_id=sponsor_id,
+        week_start=week_start,
+        status=DeliveryStatus.SENDING,
+        claim_token=token,
+        claimed_at=now,
+        attempts=1,
+    )
+    session.add(delivery)
+    try:
+        session.commit()
+        return token
+    except IntegrityError:
+        session.rollback()
+    # The week is claimed already: take it over only if it failed or its run died.
+    taken = session.execute(
+        update(DigestDelivery)
+        .where(
+            DigestDelivery.sponsor_id == sponsor_id,
+            DigestDelivery.week_start == week_start,
+            or_(
+                DigestDelivery.status == DeliveryStatus.FAILED,
+                and_(
+                    DigestDelivery.status == DeliveryStatus.SENDING,
+                    DigestDelivery.claimed_at < now - CLAIM_LEASE,
+                ),
+            ),
+        )
+        .values(
+            status=DeliveryStatus.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            attempts=DigestDelivery.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return token if taken.rowcount == 1 else None
+
+
+def record_outcome(session: Session, token: str, now: datetime, error: str | None) -> None:
+    """Only the run holding the claim records what happened."""
+    session.execute(
+        update(DigestDelivery)
+        .where(DigestDelivery.claim_token == token)
+        .values(
+            status=DeliveryStatus.FAILED if error else DeliveryStatus.SENT,
+            sent_at=None if error else now,
+            last_error=(error or "")[:2000],
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def _claim_and_send(
+    session: Session, digest: Digest, send: Callable[[Digest], None], summary: RunSummary
+) -> None:
+    sponsor = digest.sponsor
+    token = claim(session, sponsor.id, digest.week_start, digest.now)
+    if token is None:
+        summary.skip(sponsor, Skip.IN_PROGRESS)
+        return
+    try:
+        send(digest)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried next run
+        record_outcome(session, token, digest.now, f"{type(exc).__name__}: {exc}")
+        summary.failed.append((sponsor.email, f"{type(exc).__name__}: {exc}"))
+        return
+    record_outcome(session, token, digest.now, None)
+    summary.sent.append(sponsor.email)

@@ -1,0 +1,54 @@
+"""A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+class Mailbox:
+    """The aiosmtpd handler: collects messages, and can refuse the next few."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse_next = 0
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self._lock:
+            if self.refuse_next > 0:
+                self.refuse_next -= 1
+                return "554 Transaction failed: refused by the test"
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["X-Envelope-To"]]
+
+
+def free_port() -> int:
+    # Controller(port=0) does not work: pick a free port first (RECIPES.md).
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server() -> tuple[Controller, Mailbox, int]:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, mailbox, port
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    """The plain-text and HTML bodies."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    return text, html
