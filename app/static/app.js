@@ -1,11 +1,13 @@
-// Copy buttons: <button data-copy-target="input-id">. Works without this script too:
-// the link stays selectable in its read-only field.
+// Copy buttons: <button data-copy-target="input-id">. Without this script the link
+// stays selectable in its read-only field.
+const copyTimers = new WeakMap();
+
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy-target]");
   if (!button) return;
   const input = document.getElementById(button.dataset.copyTarget);
   if (!input) return;
-  const label = button.textContent;
+  button.dataset.label ??= button.textContent;  // the label before any "Copied!"
   try {
     await navigator.clipboard.writeText(input.value);
   } catch {
@@ -13,5 +15,6 @@ document.addEventListener("click", async (event) => {
     document.execCommand("copy");
   }
   button.textContent = "Copied!";
-  setTimeout(() => { button.textContent = label; }, 2000);
+  clearTimeout(copyTimers.get(button));
+  copyTimers.set(button, setTimeout(() => { button.textContent = button.dataset.label; }, 2000));
 });
