@@ -28,11 +28,12 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r app
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
-	$(BIN)/bandit -q -c pyproject.toml -r app
+	$(BIN)/bandit -c pyproject.toml -r app
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .

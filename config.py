@@ -39,11 +39,17 @@ class Config:
     MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
     MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 512 * 1024
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+    # All of one recruit's attachments together (ASVS V12.1.3).
+    ATTACHMENT_QUOTA_BYTES = _env_int("ATTACHMENT_QUOTA_MB", 100) * 1024 * 1024
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE")
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 12))
+    # Server-side sessions (app/services/sessions.py): idle timeout and absolute lifetime;
+    # "keep me logged in" sessions last REMEMBER_COOKIE_DURATION instead.
+    SESSION_IDLE_TIMEOUT = timedelta(hours=_env_int("SESSION_IDLE_HOURS", 12))
+    SESSION_ABSOLUTE_LIFETIME = timedelta(days=_env_int("SESSION_LIFETIME_DAYS", 7))
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_LIFETIME
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

@@ -46,9 +46,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from app.services.accounts import load_session_user
+    from app.services import sessions
 
-    login_manager.user_loader(load_session_user)
+    @login_manager.user_loader
+    def load_user(session_id: str):  # type: ignore[no-untyped-def]
+        return sessions.resume(session_id, idle=app.config["SESSION_IDLE_TIMEOUT"])
 
 
 @event.listens_for(Engine, "connect")

@@ -14,14 +14,19 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from app.extensions import db
 from app.forms_common import no_control_characters, strip
-from app.services.accounts import (
-    MAX_PASSWORD_LENGTH,
-    MIN_PASSWORD_LENGTH,
-    email_taken,
-    timezone_names,
-)
+from app.services.accounts import email_taken, timezone_names
+from app.services.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from app.services.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
+from app.services.passwords import is_common
 
 PASSWORD_HELP = f"At least {MIN_PASSWORD_LENGTH} characters. A few words you'll remember work well."
+
+
+def not_common(_form, field) -> None:  # type: ignore[no-untyped-def]
+    if field.data and is_common(field.data):
+        raise ValidationError(
+            "That password is on the list of the most common ones. Choose another."
+        )
 
 
 def _new_password_field(label: str) -> PasswordField:
@@ -34,6 +39,7 @@ def _new_password_field(label: str) -> PasswordField:
                 max=MAX_PASSWORD_LENGTH,
                 message=f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
             ),
+            not_common,
         ],
         description=PASSWORD_HELP,
     )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -18,8 +18,19 @@ from app.extensions import db
 from app.forms_common import is_safe_next
 from app.mailbox.compose import reset_message
 from app.models import User
-from app.services import accounts
+from app.services import accounts, sessions, throttle
 from app.services.errors import EmailTaken, InvalidResetLink, InviteInvalid
+
+
+def establish_session(user: User, remember: bool = False) -> None:
+    """A fresh server-side session for this login (nothing carried over from before)."""
+    config = current_app.config
+    lifetime = (
+        config["REMEMBER_COOKIE_DURATION"] if remember else config["SESSION_ABSOLUTE_LIFETIME"]
+    )
+    sessions.start(user, remember=remember, lifetime=lifetime)
+    session.clear()
+    login_user(user, remember=remember, duration=config["REMEMBER_COOKIE_DURATION"])
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -58,7 +69,7 @@ def _register(invite_token: str | None):  # type: ignore[no-untyped-def]
         except InviteInvalid:
             return render_template("auth/invite_invalid.html"), 404
         else:
-            login_user(user)
+            establish_session(user)
             flash(f"Welcome to Willing, {user.name}!", "success")
             return redirect(url_for("dashboard.home"))
     return render_template("auth/register.html", form=form, sponsor=sponsor)
@@ -70,11 +81,20 @@ def login():
         return redirect(url_for("dashboard.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        address = request.remote_addr or "unknown"
+        wait = throttle.minutes_to_wait(form.email.data, address)
+        if wait:
+            form.password.errors = [
+                f"Too many failed attempts. Try again in {wait} minute{'s' if wait != 1 else ''}."
+            ]
+            return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.record_failure(form.email.data, address)
             form.password.errors = ["That email and password don't match an account."]
         else:
-            login_user(user, remember=form.remember.data)
+            throttle.forget_failures(user.email)
+            establish_session(user, remember=form.remember.data)
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("dashboard.home"))
     return render_template("auth/login.html", form=form)
@@ -82,7 +102,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        sessions.end(current_user)
     logout_user()
+    session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -109,9 +132,6 @@ def change_password():
         if accounts.change_password(
             current_user, form.current_password.data, form.new_password.data
         ):
-            login_user(
-                current_user._get_current_object()
-            )  # this session carries the new version; others end
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("auth.account"))
         form.current_password.errors = ["That is not your current password."]

@@ -10,7 +10,7 @@ from app.dashboard.forms import CheckInForm, ConfirmForm, FilterForm, SettingsFo
 from app.extensions import db
 from app.forms_common import is_safe_next
 from app.models import utcnow
-from app.services import accounts, checkins
+from app.services import accounts, audit, checkins
 from app.services.dashboard import build_dashboard, dashboard_csv, filter_and_sort
 from app.services.errors import InvalidTransition, NotFound
 from app.services.people import get_own_recruit
@@ -105,6 +105,8 @@ def _render_recruit(recruit, form: CheckInForm, status: int = 200):  # type: ign
         recruit=recruit,
         standing=standing,
         events=timeline(db.session, recruit),
+        audit_events=audit.trail(db.session, recruit),
+        audit_labels=audit.LABELS,
         form=form,
         tracks=tracks_of(db.session, current_user),
         confirm_form=ConfirmForm(),

@@ -50,6 +50,7 @@ def hand_in(assignment_id: int):
             upload=upload,
             upload_folder=current_app.config["UPLOAD_FOLDER"],
             max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
+            quota_bytes=current_app.config["ATTACHMENT_QUOTA_BYTES"],
         )
     except NotFound:
         abort(404)

@@ -3,18 +3,22 @@
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.checkin import CheckIn, CheckInChannel, CheckInOutcome
 from app.models.email import DeliveryStatus, DigestDelivery, Notification, NotificationKind
+from app.models.security import AuditAction, AuditEvent, LoginFailure, UserSession
 from app.models.submission import Submission, SubmissionStatus
 from app.models.track import Assignment, Track
 from app.models.user import User
 
 __all__ = [
     "Assignment",
+    "AuditAction",
+    "AuditEvent",
     "Base",
     "CheckIn",
     "CheckInChannel",
     "CheckInOutcome",
     "DeliveryStatus",
     "DigestDelivery",
+    "LoginFailure",
     "Notification",
     "NotificationKind",
     "Submission",
@@ -22,5 +26,6 @@ __all__ = [
     "Track",
     "UTCDateTime",
     "User",
+    "UserSession",
     "utcnow",
 ]

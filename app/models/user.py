@@ -56,8 +56,6 @@ class User(UserMixin, Base):
     email_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_on_hand_in: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_on_decision: Mapped[bool] = mapped_column(default=True, server_default=true())
-    # Bumped to end every session of this user (password change, reset).
-    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     sponsor: Mapped[User | None] = relationship(
@@ -72,9 +70,12 @@ class User(UserMixin, Base):
     def _normalize_email(self, _key: str, value: str) -> str:
         return value.strip().lower()
 
+    # The key of the login (UserSession) this request runs under; set when loaded.
+    session_key = ""
+
     def get_id(self) -> str:
-        """Flask-Login's session id: a version bump invalidates every older session."""
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the cookie: the user and their server-side session."""
+        return f"{self.id}:{self.session_key}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import Track, User, utcnow
+from app.models import AuditAction, Track, User, utcnow
+from app.services import audit, sessions
 from app.services.errors import EmailTaken, InvalidResetLink, InviteInvalid
 
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 256
 # A real hash to compare against when the account does not exist, so a miss costs
 # the same time as a wrong password.
 _DUMMY_HASH: dict[str, str] = {}
@@ -101,8 +100,8 @@ def change_password(user: User, current_password: str, new_password: str) -> boo
     if not check_password_hash(user.password_hash, current_password):
         return False
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
     db.session.commit()
+    sessions.end_all(user, keep_current=True)
     return True
 
 
@@ -117,19 +116,9 @@ def regenerate_invite(user: User) -> str:
     from app.models.user import new_invite_token
 
     user.invite_token = new_invite_token()
+    audit.record(db.session, user, AuditAction.INVITE_REGENERATED)
     db.session.commit()
     return user.invite_token
-
-
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login loader: the session id is "user id:session version"."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None
-    return user
 
 
 def update_settings(
@@ -143,12 +132,19 @@ def update_settings(
     email_on_decision: bool,
 ) -> None:
     """The user's settings: stall threshold, weekly email day, time zone, which emails."""
-    user.stall_threshold_days = stall_threshold_days
-    user.digest_weekday = digest_weekday
-    user.timezone = timezone
-    user.email_digest = email_digest
-    user.email_on_hand_in = email_on_hand_in
-    user.email_on_decision = email_on_decision
+    wanted = {
+        "stall_threshold_days": stall_threshold_days,
+        "digest_weekday": digest_weekday,
+        "timezone": timezone,
+        "email_digest": email_digest,
+        "email_on_hand_in": email_on_hand_in,
+        "email_on_decision": email_on_decision,
+    }
+    changed = [f"{k}: {getattr(user, k)} → {v}" for k, v in wanted.items() if getattr(user, k) != v]
+    for name, value in wanted.items():
+        setattr(user, name, value)
+    if changed:
+        audit.record(db.session, user, AuditAction.SETTINGS_CHANGED, detail="; ".join(changed))
     db.session.commit()
 
 
@@ -193,5 +189,5 @@ def user_for_reset_token(token: str, now: datetime | None = None) -> User:
 def reset_password(user: User, new_password: str) -> None:
     """Set the new password and end every session of the account."""
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
     db.session.commit()
+    sessions.end_all(user)

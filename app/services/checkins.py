@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from app.extensions import db
-from app.models import CheckIn, CheckInOutcome, User, utcnow
+from app.models import AuditAction, CheckIn, CheckInOutcome, User, utcnow
+from app.services import audit
 from app.services.errors import InvalidTransition
 from app.services.people import get_own_recruit
 from app.services.standing import default_snooze_until, recruit_facts
@@ -51,6 +52,9 @@ def log_check_in(
         created_at=now,
     )
     db.session.add(check_in)
+    audit.record(db.session, sponsor, AuditAction.CHECKED_IN, recruit, f"{channel}: {outcome}")
+    if outcome == CheckInOutcome.LEFT:
+        audit.record(db.session, sponsor, AuditAction.ARCHIVED, recruit, "left the business")
     db.session.commit()
     return check_in
 
@@ -59,6 +63,7 @@ def archive_recruit(sponsor: User, recruit_id: int, now: datetime | None = None)
     recruit = get_own_recruit(db.session, sponsor, recruit_id)
     if recruit.archived_at is None:
         recruit.archived_at = now or utcnow()
+        audit.record(db.session, sponsor, AuditAction.ARCHIVED, recruit)
         db.session.commit()
     return recruit
 
@@ -68,5 +73,6 @@ def restore_recruit(sponsor: User, recruit_id: int) -> User:
     recruit = get_own_recruit(db.session, sponsor, recruit_id)
     if recruit.archived_at is not None:
         recruit.archived_at = None
+        audit.record(db.session, sponsor, AuditAction.RESTORED, recruit)
         db.session.commit()
     return recruit

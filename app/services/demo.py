@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.services.accounts import hash_password
 
-DEMO_PASSWORD = "willing-demo-password"  # noqa: S105 - printed for the demo on purpose
+DEMO_PASSWORD = "willing-demo-password"  # noqa: S105 - printed for the demo  # nosec B105
 
 DEMO_STEPS = [
     (

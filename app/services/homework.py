@@ -14,7 +14,7 @@ from app.models import Submission, SubmissionStatus, User, utcnow
 from app.services import notifications
 from app.services.errors import InvalidTransition, NotFound
 from app.services.progress import CurrentState, load_progress
-from app.services.uploads import StoredFile, remove_stored, store_upload
+from app.services.uploads import StoredFile, UploadRejected, remove_stored, store_upload
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ def hand_in(
     upload: Upload | None,
     upload_folder: str,
     max_attachment_bytes: int,
+    quota_bytes: int | None = None,
     now: datetime | None = None,
 ) -> Submission:
     """Record a new attempt on the recruit's current assignment, in one transaction.
@@ -49,6 +50,8 @@ def hand_in(
 
     stored: StoredFile | None = None
     if upload is not None:
+        if quota_bytes is not None:
+            _check_quota(recruit, upload, quota_bytes)
         stored = store_upload(upload.stream, upload.filename, upload_folder, max_attachment_bytes)
     attempt = (
         session.scalar(
@@ -83,6 +86,24 @@ def hand_in(
             "This assignment is already waiting for your sponsor's review."
         ) from exc
     return submission
+
+
+def _check_quota(recruit: User, upload: Upload, quota_bytes: int) -> None:
+    """Refuse a file that would take the recruit past their storage quota."""
+    used = db.session.scalar(
+        select(func.coalesce(func.sum(Submission.attachment_size), 0)).where(
+            Submission.recruit_id == recruit.id
+        )
+    )
+    upload.stream.seek(0, 2)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    if used + size > quota_bytes:
+        left = max(0, quota_bytes - used) // (1024 * 1024)
+        raise UploadRejected(
+            f"Your attachments would pass your {quota_bytes // (1024 * 1024)} MB of storage "
+            f"({left} MB left). Share a link instead, or ask your sponsor."
+        )
 
 
 def _refusal(current_state: CurrentState | None, step_state: str) -> str:

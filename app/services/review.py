@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
 from app.models import Assignment, Submission, SubmissionStatus, User, utcnow
-from app.services import notifications
+from app.services import audit, notifications
 from app.services.errors import AlreadyDecided, InvalidTransition, NotFound
 
 ALREADY_DECIDED = "This submission was already decided (perhaps in another tab)."
@@ -130,6 +130,13 @@ def decide(
         session.rollback()
         raise AlreadyDecided(ALREADY_DECIDED)
     notifications.queue_decision(session, submission, submission.recruit)
+    audit.record(
+        session,
+        sponsor,
+        str(status),
+        submission.recruit,
+        f"“{submission.assignment.title}”, attempt {submission.attempt}",
+    )
     session.commit()
     session.refresh(submission)
     return submission

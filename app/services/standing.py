@@ -121,9 +121,10 @@ def standing_of(facts: RecruitFacts, now: datetime) -> Standing:
             facts, Status.WAITING_ON_YOU, Court.SPONSOR, facts.waiting_since, None, False, False
         )
 
-    assert facts.current_activated_at is not None  # noqa: S101 - a current step has one
     unlocked_at = unlock_time(
-        facts.enrolled_at, facts.current_activated_at, facts.previous_approved_at
+        facts.enrolled_at,
+        facts.current_activated_at or facts.enrolled_at,  # a current step always has one
+        facts.previous_approved_at,
     )
     since = max(t for t in (unlocked_at, facts.last_changes_requested_at) if t is not None)
     idle_days = max(0.0, (now - since).total_seconds() / 86400)

@@ -14,7 +14,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Assignment, Track, User, utcnow
+from app.models import Assignment, AuditAction, Track, User, utcnow
+from app.services import audit
 from app.services.errors import InvalidTransition, NotFound
 
 
@@ -260,4 +261,5 @@ def assign_track(sponsor: User, recruit: User, track: Track, now: datetime | Non
         return
     recruit.track_id = track.id
     recruit.enrolled_at = now or utcnow()
+    audit.record(db.session, sponsor, AuditAction.TRACK_CHANGED, recruit, f"to “{track.name}”")
     db.session.commit()

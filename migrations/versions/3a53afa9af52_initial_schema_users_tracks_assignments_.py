@@ -28,7 +28,6 @@ def upgrade():
     sa.Column('track_id', sa.Integer(), nullable=True),
     sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('stall_threshold_days', sa.Integer(), server_default='7', nullable=False),
-    sa.Column('session_version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('sponsor_id IS NULL OR sponsor_id <> id', name=op.f('ck_users_not_own_sponsor')),
     sa.CheckConstraint('stall_threshold_days BETWEEN 1 AND 365', name=op.f('ck_users_stall_threshold_in_range')),

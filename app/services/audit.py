@@ -1,0 +1,47 @@
+"""The audit log: recorded in the same transaction as the change it describes."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from app.models import AuditEvent, User, utcnow
+
+LABELS = {
+    "approved": "approved a hand-in",
+    "changes_requested": "asked for changes",
+    "checked_in": "logged a check-in",
+    "archived": "archived the recruit",
+    "restored": "restored the recruit",
+    "track_changed": "moved the recruit to another track",
+    "settings_changed": "changed settings",
+    "invite_regenerated": "made a new invite link",
+}
+
+
+def record(
+    session: Session, actor: User, action: str, subject: User | None = None, detail: str = ""
+) -> None:
+    """Add an entry; the caller's commit makes it part of the same change."""
+    session.add(
+        AuditEvent(
+            actor_id=actor.id,
+            subject_id=subject.id if subject else None,
+            action=action,
+            detail=detail[:2000],
+            created_at=utcnow(),
+        )
+    )
+
+
+def trail(session: Session, subject: User, limit: int = 200) -> list[AuditEvent]:
+    """What was done concerning this recruit, newest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_id == subject.id)
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,92 @@
+"""Server-side sessions: a login is a row, so logging out really ends it.
+
+The cookie carries "user id:random key"; the database keeps the key's hash, when the
+session began, when it was last used and when it must end. A copied cookie stops
+working at logout, after 12 idle hours (configurable), at the absolute lifetime, and
+when the password changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import User, UserSession, utcnow
+
+# Writing last_seen_at on every request would make every page a write.
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start(user: User, *, remember: bool, lifetime: timedelta, now: datetime | None = None) -> str:
+    """Open a session for this login and return its key (also set on the user)."""
+    now = now or utcnow()
+    key = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            key_hash=_hash(key),
+            user_id=user.id,
+            remember=remember,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    db.session.commit()
+    user.session_key = key
+    return key
+
+
+def resume(session_id: str, *, idle: timedelta, now: datetime | None = None) -> User | None:
+    """The user of a live session, or None if it ended, idled out or expired."""
+    user_id, _, key = session_id.partition(":")
+    if not user_id.isdigit() or not key:
+        return None
+    now = now or utcnow()
+    row = db.session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == _hash(key), UserSession.user_id == int(user_id))
+    ).first()
+    if row is None:
+        return None
+    login, user = row
+    if login.ended_at is not None or now >= login.expires_at:
+        return None
+    if not login.remember and now - login.last_seen_at >= idle:
+        return None
+    if now - login.last_seen_at >= TOUCH_EVERY:
+        login.last_seen_at = now
+        db.session.commit()
+    user.session_key = key
+    return user
+
+
+def end(user: User, now: datetime | None = None) -> None:
+    """Log out this session only."""
+    if user.session_key:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.key_hash == _hash(user.session_key), UserSession.ended_at.is_(None))
+            .values(ended_at=now or utcnow())
+        )
+        db.session.commit()
+
+
+def end_all(user: User, *, keep_current: bool = False, now: datetime | None = None) -> int:
+    """Log out every session of the user (or every other one); how many ended."""
+    statement = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+    )
+    if keep_current and user.session_key:
+        statement = statement.where(UserSession.key_hash != _hash(user.session_key))
+    result = db.session.execute(statement.values(ended_at=now or utcnow()))
+    db.session.commit()
+    return result.rowcount

@@ -1,0 +1,255 @@
+"""Sessions that really end, throttled logins, password rules, storage quota, audit log."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import AuditEvent, LoginFailure, Submission, UserSession, utcnow
+from tests.conftest import PASSWORD, csrf_token, post_form
+from tests.factories import UserFactory, make_team
+
+
+def login(client, email, password=PASSWORD, remember=False, address="10.1.1.1"):
+    page = client.get("/login")
+    data = {"email": email, "password": password, "csrf_token": csrf_token(page.text)}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/login", data=data, environ_base={"REMOTE_ADDR": address})
+
+
+def session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_cookie_copied_before_logout_is_refused_after(app, client):
+    user = UserFactory()
+    login(client, user.email)
+    stolen = session_cookie(client)
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/account").status_code == 200
+    post_form(client, "/logout")
+    assert client.get("/account").status_code == 302
+    assert thief.get("/account").status_code == 302  # the server ended that session
+
+
+def test_login_starts_a_new_session(app, client):
+    user = UserFactory()
+    client.get("/login")
+    before = session_cookie(client)
+    login(client, user.email)
+    assert session_cookie(client) != before
+    assert db.session.scalar(select(func.count(UserSession.id))) == 1
+    login(app.test_client(), user.email)
+    keys = db.session.scalars(select(UserSession.key_hash)).all()
+    assert len(set(keys)) == 2
+
+
+def test_idle_timeout_and_absolute_lifetime(app, client):
+    user = UserFactory()
+    login(client, user.email)
+    assert client.get("/account").status_code == 200
+    db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(hours=11)))
+    db.session.commit()
+    assert client.get("/account").status_code == 200  # 11 idle hours: still in
+    db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(hours=12)))
+    db.session.commit()
+    assert client.get("/account").status_code == 302  # 12 idle hours: out
+
+    other = app.test_client()
+    login(other, user.email)
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.ended_at.is_(None))
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert other.get("/account").status_code == 302
+
+
+def test_cookie_flags_and_remember_me_only_when_asked(app, client):
+    user = UserFactory()
+    response = login(client, user.email)
+    cookies = response.headers.getlist("Set-Cookie")
+    session_header = next(c for c in cookies if c.startswith("session="))
+    assert "HttpOnly" in session_header and "SameSite=Lax" in session_header
+    assert not any(c.startswith("remember_token=") for c in cookies)
+    post_form(client, "/logout")
+
+    remembered = login(client, user.email, remember=True)
+    remember_header = next(
+        c for c in remembered.headers.getlist("Set-Cookie") if c.startswith("remember_token=")
+    )
+    assert "HttpOnly" in remember_header
+    expires = client.get_cookie("remember_token").expires
+    assert timedelta(days=29) < expires - utcnow() <= timedelta(days=30)
+    login_row = db.session.scalar(select(UserSession).where(UserSession.ended_at.is_(None)))
+    assert login_row.remember
+    assert login_row.expires_at - login_row.created_at <= timedelta(days=30)
+
+
+def test_production_cookies_are_secure():
+    from config import ProductionConfig
+
+    assert ProductionConfig.SESSION_COOKIE_SECURE and ProductionConfig.REMEMBER_COOKIE_SECURE
+
+
+def test_a_remember_me_cookie_dies_with_its_session(app, client):
+    user = UserFactory()
+    login(client, user.email, remember=True)
+    remember = client.get_cookie("remember_token").value
+    device = app.test_client()
+    device.set_cookie("remember_token", remember)
+    assert device.get("/account").status_code == 200  # the cookie alone logs in
+    post_form(client, "/logout")
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remember)
+    assert fresh.get("/account").status_code == 302
+
+
+def test_ten_failures_lock_the_account_for_everyone_with_a_clear_wait(client, db):
+    user = UserFactory()
+    for attempt in range(10):
+        response = login(client, user.email, "wrong password!", address=f"10.0.0.{attempt}")
+        assert "don't match" in unescape(response.text)
+    locked = login(client, user.email, PASSWORD, address="10.9.9.9")
+    assert locked.status_code == 429
+    assert "Too many failed attempts. Try again in 15 minutes." in locked.text
+    ghost = "nobody@example.com"
+    for attempt in range(10):
+        login(client, ghost, "wrong password!", address=f"10.0.1.{attempt}")
+    assert "Too many failed attempts" in login(client, ghost, "x" * 12, address="10.9.9.8").text
+    for failure in db.session.scalars(select(LoginFailure)):
+        failure.created_at -= timedelta(minutes=15)  # a quarter of an hour later
+    db.session.commit()
+    assert login(client, user.email, PASSWORD).status_code == 302
+
+
+def test_ten_failures_from_one_address_throttle_that_address(client):
+    user = UserFactory()
+    for attempt in range(10):
+        login(client, f"guess{attempt}@example.com", "wrong password!", address="10.6.6.6")
+    blocked = login(client, user.email, PASSWORD, address="10.6.6.6")
+    assert "Too many failed attempts" in blocked.text
+    assert login(client, user.email, PASSWORD, address="10.7.7.7").status_code == 302
+
+
+GOOD = {"name": "Pat", "timezone": "UTC"}
+
+
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("q1w2e3r4t5y6", False),  # on the common list
+        ("QWERTY123456", False),  # the list ignores case
+        ("ünïcødé passwörd ✓", True),
+        ("密码很长很长很长很长很长", True),
+        ("x" * 128, True),
+        ("y" * 256, True),
+        ("z" * 257, False),
+    ],
+)
+def test_password_rules(client, db, password, accepted):
+    page = client.get("/register")
+    response = client.post(
+        "/register",
+        data={
+            **GOOD,
+            "email": "pat@example.com",
+            "password": password,
+            "confirm": password,
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert (response.status_code == 302) is accepted, unescape(response.text)[-2000:]
+    if not accepted:
+        html = unescape(response.text)
+        assert "most common ones" in html or "Use 12 to 256 characters" in html
+
+
+def test_attachments_stop_at_the_quota(app, client, auth, db):
+    _upline, _sponsor, track, recruit, _other = make_team(1)
+    app.config["ATTACHMENT_QUOTA_BYTES"] = 1000
+    try:
+        auth.login(recruit)
+        response = post_form(
+            client,
+            f"/homework/{track.assignments[0].id}/hand-in",
+            {"answer": "big", "attachment": (io.BytesIO(b"a" * 1500), "notes.txt")},
+            page="/homework",
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 400
+        assert "would pass your 0 MB of storage" in response.text or "storage" in response.text
+        assert db.session.scalar(select(func.count(Submission.id))) == 0
+    finally:
+        app.config["ATTACHMENT_QUOTA_BYTES"] = 100 * 1024 * 1024
+
+
+def test_too_large_a_request_gets_a_friendly_413(app, client, auth):
+    _upline, _sponsor, track, recruit, _other = make_team(1)
+    auth.login(recruit)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 2000  # the same check, without a 10 MB body
+    try:
+        response = post_form(
+            client,
+            f"/homework/{track.assignments[0].id}/hand-in",
+            {"answer": "x", "attachment": (io.BytesIO(b"a" * 3000), "huge.txt")},
+            page="/homework",
+            content_type="multipart/form-data",
+        )
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert response.status_code == 413
+    assert "File too large" in response.text
+
+
+def test_the_audit_log_records_who_did_what_and_shows_it(client, auth, db):
+    _upline, sponsor, track, recruit, _other = make_team(2)
+    auth.login(sponsor)
+    post_form(
+        client,
+        f"/recruits/{recruit.id}/check-ins",
+        {
+            "happened_at": utcnow().strftime("%Y-%m-%dT%H:%M"),
+            "channel": "call",
+            "outcome": "left",
+            "note": "moving abroad",
+        },
+    )
+    post_form(client, f"/recruits/{recruit.id}/restore")
+    post_form(client, "/invite/regenerate")
+    post_form(
+        client,
+        "/settings",
+        {
+            "stall_threshold_days": "9",
+            "digest_weekday": "0",
+            "timezone": "UTC",
+            "email_digest": "y",
+        },
+        page="/settings",
+    )
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == [
+        "checked_in",
+        "archived",
+        "restored",
+        "invite_regenerated",
+        "settings_changed",
+    ]
+    settings = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "settings_changed"))
+    assert "stall_threshold_days: 7 → 9" in settings.detail
+    page = unescape(client.get(f"/recruits/{recruit.id}").text)
+    audit = page.split("Audit log", 1)[1]
+    assert f"{sponsor.name} archived the recruit" in audit
+    assert f"{sponsor.name} logged a check-in: call: left" in audit
+    for method, path in (("POST", "/audit/1"), ("DELETE", "/audit/1"), ("GET", "/audit")):
+        assert client.open(path, method=method).status_code in (404, 405)
