@@ -55,6 +55,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+    # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops (login throttling
+    # counts per client address, and Secure cookies need to know the scheme).
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0)
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hash method name, not a password
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
     PAGE_SIZE = 50

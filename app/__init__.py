@@ -25,6 +25,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
 
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -253,3 +253,31 @@ def test_the_audit_log_records_who_did_what_and_shows_it(client, auth, db):
     assert f"{sponsor.name} logged a check-in: call: left" in audit
     for method, path in (("POST", "/audit/1"), ("DELETE", "/audit/1"), ("GET", "/audit")):
         assert client.open(path, method=method).status_code in (404, 405)
+
+
+def test_behind_a_proxy_throttling_counts_the_real_client(database_url):
+    from app import create_app
+    from config import TestingConfig
+
+    class Proxied(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        PROXY_HOPS = 1
+
+    app = create_app(Proxied)
+    seen = {}
+
+    @app.get("/_whoami")
+    def whoami():  # type: ignore[no-untyped-def]
+        from flask import request
+
+        seen["address"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get(
+        "/_whoami",
+        headers={"X-Forwarded-For": "203.0.113.9"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    assert seen["address"] == "203.0.113.9"
+    with app.app_context():
+        db.engine.dispose()
