@@ -196,6 +196,7 @@ def move_assignment(assignment: Assignment, direction: str) -> None:
     _lock_track(session, assignment.track_id)
     session.refresh(assignment)
     if assignment.position is None:
+        session.rollback()  # release the track lock taken above
         raise InvalidTransition("An archived assignment has no place in the order.")
     target = assignment.position + (-1 if direction == "up" else 1)
     neighbour = session.scalar(
@@ -224,6 +225,7 @@ def archive_assignment(assignment: Assignment, now: datetime | None = None) -> N
     _lock_track(session, assignment.track_id)
     session.refresh(assignment)
     if assignment.position is None:
+        session.rollback()  # release the track lock taken above
         raise InvalidTransition("This assignment is already archived.")
     old = assignment.position
     session.execute(
@@ -241,6 +243,7 @@ def restore_assignment(assignment: Assignment, now: datetime | None = None) -> N
     _lock_track(session, assignment.track_id)
     session.refresh(assignment)
     if assignment.position is not None:
+        session.rollback()  # release the track lock taken above
         raise InvalidTransition("This assignment is not archived.")
     last = session.scalar(
         select(func.max(Assignment.position)).where(Assignment.track_id == assignment.track_id)
