@@ -57,6 +57,28 @@ def _name_field() -> StringField:
     )
 
 
+def _email_field() -> EmailField:
+    return EmailField(
+        "Email",
+        filters=[strip],
+        validators=[
+            DataRequired(message="Enter your email address."),
+            Length(max=254, message="That email address is too long."),
+            Email(message="Enter a valid email address, like name@example.com."),
+        ],
+    )
+
+
+def _repeat_field(label: str, password_field: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message="Repeat the password."),
+            EqualTo(password_field, message="The two passwords don't match."),
+        ],
+    )
+
+
 def timezone_field() -> SelectField:
     return SelectField(
         "Time zone",
@@ -68,23 +90,9 @@ def timezone_field() -> SelectField:
 
 class RegistrationForm(FlaskForm):
     name = _name_field()
-    email = EmailField(
-        "Email",
-        filters=[strip],
-        validators=[
-            DataRequired(message="Enter your email address."),
-            Length(max=254, message="That email address is too long."),
-            Email(message="Enter a valid email address, like name@example.com."),
-        ],
-    )
+    email = _email_field()
     password = _new_password_field("Password")
-    confirm = PasswordField(
-        "Repeat password",
-        validators=[
-            DataRequired(message="Repeat your password."),
-            EqualTo("password", message="The two passwords don't match."),
-        ],
-    )
+    confirm = _repeat_field("Repeat password", "password")
     timezone = timezone_field()
     invite = HiddenField()
 
@@ -106,26 +114,12 @@ class ProfileForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        "Email",
-        filters=[strip],
-        validators=[
-            DataRequired(message="Enter your email address."),
-            Length(max=254, message="That email address is too long."),
-            Email(message="Enter a valid email address, like name@example.com."),
-        ],
-    )
+    email = _email_field()
 
 
 class ResetPasswordForm(FlaskForm):
     new_password = _new_password_field("New password")
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[
-            DataRequired(message="Repeat the new password."),
-            EqualTo("new_password", message="The two passwords don't match."),
-        ],
-    )
+    confirm = _repeat_field("Repeat new password", "new_password")
 
 
 class ChangePasswordForm(FlaskForm):
@@ -133,10 +127,4 @@ class ChangePasswordForm(FlaskForm):
         "Current password", validators=[DataRequired("Enter your current password.")]
     )
     new_password = _new_password_field("New password")
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[
-            DataRequired(message="Repeat the new password."),
-            EqualTo("new_password", message="The two passwords don't match."),
-        ],
-    )
+    confirm = _repeat_field("Repeat new password", "new_password")

@@ -114,6 +114,7 @@ def test_filter_search_sort_and_pagination(app, client, auth, board):
 def test_recruit_page_shows_state_and_timeline_and_is_private(client, auth, board):
     auth.login(board["sponsor"])
     html = unescape(client.get(f"/recruits/{board['waiting'].id}").text)
+    assert "<title>Wanda Waiting · Willing</title>" in html
     assert "Waiting on you" in html
     assert "Handed in “Step 1 title” (attempt 1)" in html
     assert "Joined the team" in html
