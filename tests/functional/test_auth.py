@@ -231,3 +231,25 @@ def test_error_pages_are_friendly(client):
     assert response.status_code == 404
     assert "Page not found" in response.text
     assert "<nav" in response.text
+
+
+def test_an_unexpected_error_shows_a_friendly_500_page(database_url):
+    from app import create_app
+    from app.extensions import db as database
+    from config import TestingConfig
+
+    class Live(TestingConfig):
+        TESTING = False  # let the error handler answer, as in production
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    app = create_app(Live)
+
+    @app.get("/_boom")
+    def boom():  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/_boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text and "boom" not in response.text
+    with app.app_context():
+        database.engine.dispose()
