@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -23,12 +23,38 @@ def _render(status: int, detail: str | None = None):  # type: ignore[no-untyped-
     ), status
 
 
+DRAIN_LIMIT = 64 * 1024 * 1024
+
+
+def _drain_request_body() -> None:
+    """Read (and drop) what the client is still sending, so it gets to read our 413
+    page instead of a reset connection; past DRAIN_LIMIT we give up and let it close."""
+    stream = request.environ.get("wsgi.input")
+    length = request.content_length or 0
+    if stream is None or not 0 < length <= DRAIN_LIMIT:
+        return
+    remaining = length
+    try:
+        while remaining > 0:
+            chunk = stream.read(min(65536, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+    except OSError:
+        pass
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
         return _render(
             400, "Your form expired or came from elsewhere. Reload the page and send it again."
         )
+
+    @app.errorhandler(413)
+    def too_large(error: HTTPException):  # type: ignore[no-untyped-def]
+        _drain_request_body()
+        return _render(413)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from wtforms import ValidationError
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import FileField, StringField, ValidationError
 
 
 def strip(value: str | None) -> str | None:
@@ -17,15 +21,44 @@ def no_control_characters(_form, field) -> None:  # type: ignore[no-untyped-def]
         raise ValidationError("Remove the invisible control characters from this field.")
 
 
-def no_nul(_form, field) -> None:  # type: ignore[no-untyped-def]
-    """Multi-line text may hold newlines and tabs, never NUL (PostgreSQL refuses it)."""
-    if field.data and "\x00" in field.data:
-        raise ValidationError("Remove the NUL characters from this text.")
-
-
 def is_safe_next(target: str | None) -> bool:
     """A `next` URL is safe only when it is a path on this site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def text_only(value: object) -> object:
+    """Filter for every text field: a non-text value counts as empty, and NUL characters
+    (which nobody types, and PostgreSQL refuses in text) are dropped."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return ""
+    return value.replace("\x00", "")
+
+
+class AppForm(FlaskForm):
+    """The base of every form: HTML form posts only, and text fields that only hold text."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):  # type: ignore[no-untyped-def]
+            if formdata is not _Auto or not _is_submitted():
+                return super().wrap_formdata(form, formdata)
+            # Our forms are HTML forms: no JSON bodies (Flask-WTF would read them as form
+            # data), and file parts count only under the names of file fields.
+            file_fields = {
+                name for name, field in form._fields.items() if isinstance(field, FileField)
+            }
+            files = MultiDict(
+                (name, upload)
+                for name, upload in request.files.items(multi=True)
+                if name in file_fields
+            )
+            return CombinedMultiDict((files, request.form))
+
+        def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
+            if issubclass(unbound_field.field_class, StringField):
+                options["filters"] = [text_only, *options.get("filters", ())]
+            return super().bind_field(form, unbound_field, options)

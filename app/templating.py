@@ -24,7 +24,10 @@ def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
     """A stored UTC time shown in the viewer's own time zone."""
     if value is None:
         return ""
-    local = value.astimezone(viewer_zone())
+    try:
+        local = value.astimezone(viewer_zone())
+    except OverflowError:  # the far edge of the calendar: show it in UTC
+        local = value.astimezone(UTC)
     return f"{local.strftime(fmt)} {local.tzname()}"
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -13,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.extensions import db
-from app.forms_common import no_control_characters, strip
+from app.forms_common import AppForm, no_control_characters, strip
 from app.services.accounts import email_taken, timezone_names
 from app.services.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from app.services.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
@@ -88,7 +87,7 @@ def timezone_field() -> SelectField:
     )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(AppForm):
     name = _name_field()
     email = _email_field()
     password = _new_password_field("Password")
@@ -101,28 +100,28 @@ class RegistrationForm(FlaskForm):
             raise ValidationError("An account with this email already exists. Log in instead?")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField("Email", filters=[strip], validators=[DataRequired("Enter your email.")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
     remember = BooleanField("Keep me logged in on this device for 30 days")
     next = HiddenField()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AppForm):
     name = _name_field()
     timezone = timezone_field()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(AppForm):
     email = _email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(AppForm):
     new_password = _new_password_field("New password")
     confirm = _repeat_field("Repeat new password", "new_password")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password.")]
     )

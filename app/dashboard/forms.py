@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from datetime import date, datetime
+
 from wtforms import (
     BooleanField,
     DateField,
@@ -11,10 +12,10 @@ from wtforms import (
     SelectField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.auth.forms import timezone_field
-from app.forms_common import no_nul, strip
+from app.forms_common import AppForm, strip
 from app.models import CheckInChannel, CheckInOutcome
 from app.services.dashboard import SORTS
 from app.services.standing import STATUS_LABELS
@@ -29,11 +30,26 @@ OUTCOME_CHOICES = {
 }
 
 
-class ConfirmForm(FlaskForm):
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime(2100, 1, 1)
+
+
+def plausible_date(_form, field) -> None:  # type: ignore[no-untyped-def]
+    """Years far from now are typing slips (and can't be shown in every time zone)."""
+    value = field.data
+    if value is not None and not (EARLIEST.date() <= _as_date(value) < LATEST.date()):
+        raise ValidationError("Enter a date between the year 2000 and 2099.")
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+class ConfirmForm(AppForm):
     """A form with nothing but its CSRF token, for one-button actions."""
 
 
-class FilterForm(FlaskForm):
+class FilterForm(AppForm):
     """The dashboard's filters: a GET form, so no CSRF token."""
 
     class Meta:
@@ -51,11 +67,14 @@ class FilterForm(FlaskForm):
     )
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(AppForm):
     happened_at = DateTimeLocalField(
         "When",
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired("Enter when you reached out: a date and a time.")],
+        validators=[
+            DataRequired("Enter when you reached out: a date and a time."),
+            plausible_date,
+        ],
     )
     channel = SelectField(
         "How", choices=[SelectChoice(str(c), CHANNELS[c]) for c in CheckInChannel]
@@ -66,15 +85,15 @@ class CheckInForm(FlaskForm):
     snooze_until = DateField(
         "Quiet the stalled flag until (optional)",
         description="Required for “paused”. Empty: one stall threshold from the check-in.",
-        validators=[Optional()],
+        validators=[Optional(), plausible_date],
     )
     note = TextAreaField(
         "Note",
-        validators=[Length(max=5000, message="Keep the note under 5,000 characters."), no_nul],
+        validators=[Length(max=5000, message="Keep the note under 5,000 characters.")],
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(AppForm):
     stall_threshold_days = IntegerField(
         "Stall threshold (days)",
         description="A recruit whose move it has been this long is flagged as stalled.",

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
-from app.forms_common import no_nul, strip
+from app.forms_common import AppForm, strip
 
 MAX_ANSWER_LENGTH = 20_000
 
@@ -15,7 +14,7 @@ def http_only(_form, field) -> None:  # type: ignore[no-untyped-def]
         raise ValidationError("Use a link that starts with http:// or https://.")
 
 
-class HandInForm(FlaskForm):
+class HandInForm(AppForm):
     answer = TextAreaField(
         "Your answer",
         validators=[
@@ -24,7 +23,6 @@ class HandInForm(FlaskForm):
                 max=MAX_ANSWER_LENGTH,
                 message=f"Keep your answer under {MAX_ANSWER_LENGTH:,} characters.",
             ),
-            no_nul,
         ],
     )
     link = URLField(

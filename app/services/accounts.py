@@ -40,7 +40,8 @@ def email_taken(session: Session, email: str) -> bool:
 
 def find_sponsor_by_invite(session: Session, token: str) -> User:
     """The distributor whose current invite link carries this token."""
-    sponsor = session.scalar(select(User).where(User.invite_token == token)) if token else None
+    usable = token and "\x00" not in token and len(token) <= 64
+    sponsor = session.scalar(select(User).where(User.invite_token == token)) if usable else None
     if sponsor is None:
         raise InviteInvalid("This invite link is not valid any more.")
     return sponsor

@@ -53,7 +53,7 @@ def create_track(owner: User, *, name: str, description: str = "") -> Track:
     has_default = session.scalar(
         select(func.count()).where(Track.owner_id == owner.id, Track.is_default.is_(True))
     )
-    track = Track(owner=owner, name=name.strip(), description=description.strip())
+    track = Track(owner=owner, name=name.strip(), description=(description or "").strip())
     session.add(track)
     session.flush()
     if not has_default:
@@ -64,7 +64,7 @@ def create_track(owner: User, *, name: str, description: str = "") -> Track:
 
 def update_track(track: Track, *, name: str, description: str) -> None:
     track.name = name.strip()
-    track.description = description.strip()
+    track.description = (description or "").strip()
     db.session.commit()
 
 

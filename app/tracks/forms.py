@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
-from app.forms_common import no_control_characters, no_nul, strip
+from app.forms_common import AppForm, no_control_characters, strip
 
 
-class TrackForm(FlaskForm):
+class TrackForm(AppForm):
     name = StringField(
         "Track name",
         filters=[strip],
@@ -22,12 +21,11 @@ class TrackForm(FlaskForm):
         filters=[strip],
         validators=[
             Length(max=5000, message="Keep the description under 5,000 characters."),
-            no_nul,
         ],
     )
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(AppForm):
     title = StringField(
         "Title",
         filters=[strip],
@@ -43,7 +41,6 @@ class AssignmentForm(FlaskForm):
         validators=[
             DataRequired("Write the instructions for this step."),
             Length(max=20000, message="Keep the instructions under 20,000 characters."),
-            no_nul,
         ],
     )
     deliverable = TextAreaField(
@@ -52,7 +49,6 @@ class AssignmentForm(FlaskForm):
         validators=[
             DataRequired("Say what the recruit should hand in."),
             Length(max=2000, message="Keep this under 2,000 characters."),
-            no_nul,
         ],
     )
     stall_threshold_days = IntegerField(
@@ -65,9 +61,9 @@ class AssignmentForm(FlaskForm):
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(AppForm):
     direction = HiddenField(validators=[AnyOf(["up", "down"])])
 
 
-class AssignTrackForm(FlaskForm):
+class AssignTrackForm(AppForm):
     track_id = SelectField("Track", coerce=int)

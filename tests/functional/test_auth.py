@@ -51,7 +51,7 @@ def test_register_logs_in_and_has_no_sponsor(client, db):
         ({"name": "   "}, "name", "Tell us your name"),
         ({"email": "not-an-email"}, "email", "valid email address"),
         ({"timezone": "Mars/Olympus"}, "timezone", "Not a valid choice"),
-        ({"name": "Bad\x00Name"}, "name", "control characters"),
+        ({"name": "Bad\x07Name"}, "name", "control characters"),
     ],
 )
 def test_bad_registration_shows_message_beside_the_field_and_keeps_input(

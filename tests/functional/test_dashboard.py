@@ -146,7 +146,7 @@ def test_check_in_snoozes_a_stalled_recruit_out_of_the_stalled_filter(client, au
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"happened_at": "2999-01-01T10:00"}, "A check-in can't be in the future."),
+        ({"happened_at": "2099-01-01T10:00"}, "A check-in can't be in the future."),
         ({"outcome": "paused", "snooze_until": "2020-01-01"}, "Pick the date the pause ends"),
         ({"outcome": "paused"}, "Pick the date the pause ends"),
         ({"happened_at": "yesterday"}, "Enter when you reached out: a date and a time."),
