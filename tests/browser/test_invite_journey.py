@@ -81,6 +81,7 @@ def _copy_button_after_login(page: Page, base_url: str):  # type: ignore[no-unty
     UserFactory(name="Sponsor Sofia", email="sofia@example.com")
     page.clock.install()  # the label's 2-second timer runs on Playwright's clock
     log_in(page, base_url, "sofia@example.com")
+    page.wait_for_load_state("load")  # the copy script is deferred: wait until it runs
     return page.locator("button[data-copy-target='invite-link']")
 
 
