@@ -39,5 +39,15 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## bench: the benchmark at scale `large` (needs wrk: apt-get install wrk); writes bench/results.md
+## (set BENCH_DATABASE_URL=postgresql+psycopg://... to also run it on PostgreSQL)
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/run.py
+
+## bench-smoke: the benchmark end to end at `small` in under a minute; fails if a page's
+## SQL statement count grows between `small` and `medium`
+bench-smoke: $(VENV)/.dev-installed
+	$(BIN)/python bench/run.py --smoke
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

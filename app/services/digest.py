@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -120,36 +120,101 @@ def _batches(session: Session) -> Iterator[list[User]]:
 def run_digest(
     now: datetime, send: Callable[[Digest], None], *, dry_run: bool = False
 ) -> RunSummary:
-    """Send this week's digest to every sponsor who is due and has news, each once."""
+    """Send this week's digest to every sponsor who is due and has news, each once.
+
+    Per batch of sponsors: a fixed number of reads (who is due, who was sent, the
+    stalled recruits, the waiting reviews), then one insert that claims every digest
+    to send, then per digest the send and its recorded outcome. Claims and outcomes
+    are written through a second session, so the one holding the batch never commits
+    mid-batch and never reloads what it read (one SELECT per object otherwise).
+    """
     session = db.session
     summary = RunSummary()
-    for sponsors in _batches(session):
-        due: list[tuple[User, date]] = []
-        for sponsor in sponsors:
-            week_start, is_due = local_week(sponsor, now)
-            if not sponsor.email_digest:
-                summary.skip(sponsor, Skip.UNSUBSCRIBED)
-            elif not is_due:
-                summary.skip(sponsor, Skip.NOT_DUE)
-            else:
-                due.append((sponsor, week_start))
-        ids = [sponsor.id for sponsor, _ in due]
-        sent_weeks = _finished_claims(session, due)
-        stalled = stalled_by_sponsor(session, now, [s for s, _ in due])
-        waiting = waiting_reviews(session, ids)
-        for sponsor, week_start in due:
-            if (sponsor.id, week_start) in sent_weeks:
-                summary.skip(sponsor, Skip.ALREADY_SENT)
-                continue
-            digest = Digest(sponsor, week_start, stalled[sponsor.id], waiting[sponsor.id], now)
-            if not digest.has_news:
-                summary.skip(sponsor, Skip.NOTHING_TO_REPORT)
-            elif dry_run:
-                summary.would_send.append(digest)
-            else:
-                _claim_and_send(session, digest, send, summary)
-        session.expunge_all()  # memory stays flat across batches
+    with Session(db.engine) as writer:
+        for sponsors in _batches(session):
+            due: list[tuple[User, date]] = []
+            for sponsor in sponsors:
+                week_start, is_due = local_week(sponsor, now)
+                if not sponsor.email_digest:
+                    summary.skip(sponsor, Skip.UNSUBSCRIBED)
+                elif not is_due:
+                    summary.skip(sponsor, Skip.NOT_DUE)
+                else:
+                    due.append((sponsor, week_start))
+            ids = [sponsor.id for sponsor, _ in due]
+            sent_weeks = _finished_claims(session, due)
+            stalled = stalled_by_sponsor(session, now, [s for s, _ in due])
+            waiting = waiting_reviews(session, ids)
+            to_send: list[Digest] = []
+            for sponsor, week_start in due:
+                if (sponsor.id, week_start) in sent_weeks:
+                    summary.skip(sponsor, Skip.ALREADY_SENT)
+                    continue
+                digest = Digest(sponsor, week_start, stalled[sponsor.id], waiting[sponsor.id], now)
+                if not digest.has_news:
+                    summary.skip(sponsor, Skip.NOTHING_TO_REPORT)
+                elif dry_run:
+                    summary.would_send.append(digest)
+                else:
+                    to_send.append(digest)
+            tokens = _claim_all(writer, to_send)
+            for digest in to_send:
+                token = tokens[digest.sponsor.id]
+                if token is None:
+                    summary.skip(digest.sponsor, Skip.IN_PROGRESS)
+                else:
+                    _send_claimed(writer, digest, token, send, summary)
+            session.expunge_all()  # memory stays flat across batches
+            session.rollback()  # nothing was written here: just end the read
     return summary
+
+
+def _claim_all(session: Session, digests: list[Digest]) -> dict[int, str | None]:
+    """Claim these digests: one insert for the weeks nobody claimed yet, and the
+    one-by-one `claim` (insert or take over) for the rest, or for all of them if
+    another run claimed one in between. Each sponsor's token, or None if taken."""
+    if not digests:
+        return {}
+    now = digests[0].now
+    claimed: set[tuple[int, date]] = set(
+        session.execute(
+            select(DigestDelivery.sponsor_id, DigestDelivery.week_start).where(
+                DigestDelivery.sponsor_id.in_([d.sponsor.id for d in digests]),
+                DigestDelivery.week_start.in_({d.week_start for d in digests}),
+            )
+        ).all()
+    )
+    fresh = {
+        d.sponsor.id: secrets.token_hex(16)
+        for d in digests
+        if (d.sponsor.id, d.week_start) not in claimed
+    }
+    tokens: dict[int, str | None] = {}
+    if fresh:
+        try:
+            session.execute(
+                insert(DigestDelivery),
+                [
+                    {
+                        "sponsor_id": d.sponsor.id,
+                        "week_start": d.week_start,
+                        "status": DeliveryStatus.SENDING,
+                        "claim_token": fresh[d.sponsor.id],
+                        "claimed_at": now,
+                        "attempts": 1,
+                    }
+                    for d in digests
+                    if d.sponsor.id in fresh
+                ],
+            )
+            session.commit()
+            tokens.update(fresh)
+        except IntegrityError:  # another run claimed some of them meanwhile
+            session.rollback()
+    for d in digests:
+        if d.sponsor.id not in tokens:
+            tokens[d.sponsor.id] = claim(session, d.sponsor.id, d.week_start, now)
+    return tokens
 
 
 def _finished_claims(session: Session, due: list[tuple[User, date]]) -> set[tuple[int, date]]:
@@ -224,14 +289,16 @@ def record_outcome(session: Session, token: str, now: datetime, error: str | Non
     session.commit()
 
 
-def _claim_and_send(
-    session: Session, digest: Digest, send: Callable[[Digest], None], summary: RunSummary
+def _send_claimed(
+    session: Session,
+    digest: Digest,
+    token: str,
+    send: Callable[[Digest], None],
+    summary: RunSummary,
 ) -> None:
+    """Send a claimed digest and record at once what happened (a crash in between
+    leaves the claim to be taken over after the lease)."""
     sponsor = digest.sponsor
-    token = claim(session, sponsor.id, digest.week_start, digest.now)
-    if token is None:
-        summary.skip(sponsor, Skip.IN_PROGRESS)
-        return
     try:
         send(digest)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried next run

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import any_, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
@@ -43,25 +43,49 @@ def _waiting_for(sponsor: User):  # type: ignore[no-untyped-def]
 
 
 def review_queue(session: Session, sponsor: User, page: int = 1, per_page: int = 50) -> QueuePage:
-    """Waiting submissions of the sponsor's recruits, longest-waiting first, in two queries."""
-    conditions = _waiting_for(sponsor)
-    total = session.scalar(
-        select(func.count(Submission.id))
-        .join(User, Submission.recruit_id == User.id)
-        .where(*conditions)
+    """Waiting submissions of the sponsor's recruits, longest-waiting first, in one query.
+
+    The plan starts from the sponsor's recruits (their index) and looks up each one's
+    waiting hand-in (the partial unique index on waiting submissions), so the cost
+    follows the size of the team, never the whole table of everyone's hand-ins. Each
+    database is told so in its own words: SQLite gets a subquery it may not flatten
+    (`OFFSET 0`), PostgreSQL an `= ANY(ARRAY(...))` it reads through that index. The
+    total rides along as a window count over the same rows.
+    """
+    team = select(User.id).where(User.sponsor_id == sponsor.id)
+    waiting = select(Submission.id, func.count().over().label("total")).where(
+        Submission.status == SubmissionStatus.SUBMITTED
     )
-    items = list(
-        session.scalars(
-            select(Submission)
-            .join(User, Submission.recruit_id == User.id)
-            .where(*conditions)
-            .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
-            .order_by(Submission.submitted_at, Submission.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+    if session.get_bind().dialect.name == "postgresql":
+        waiting = waiting.where(Submission.recruit_id == any_(func.array(team.scalar_subquery())))
+    else:
+        fenced = team.offset(0).subquery("team")
+        waiting = waiting.join(fenced, fenced.c.id == Submission.recruit_id)
+    page = max(1, page)
+    on_page = (
+        waiting.order_by(Submission.submitted_at, Submission.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("on_page")
+    )
+    rows = session.execute(
+        select(Submission, on_page.c.total)
+        .join(on_page, on_page.c.id == Submission.id)
+        .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
+        .order_by(Submission.submitted_at, Submission.id)
+    ).all()
+    if rows:
+        total = rows[0].total
+    elif page == 1:
+        total = 0
+    else:  # past the last page: only the count is left to tell
+        total = session.scalar(
+            select(func.count())
+            .select_from(Submission)
+            .join(User, User.id == Submission.recruit_id)
+            .where(User.sponsor_id == sponsor.id, Submission.status == SubmissionStatus.SUBMITTED)
         )
-    )
-    return QueuePage(items, total or 0, page, per_page)
+    return QueuePage([row[0] for row in rows], total or 0, page, per_page)
 
 
 def get_reviewable(session: Session, sponsor: User, submission_id: int) -> Submission:

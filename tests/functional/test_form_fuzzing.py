@@ -334,7 +334,9 @@ def submit(  # type: ignore[no-untyped-def]
         assert _rows(before, ignore) == _rows(after, ignore), (
             f"POST {url} answered {status} but saved: {difference(before, after)}"
         )
-    if rejected:
+    # A token holding "/" (sent as %2F) makes a path with "//", which Werkzeug answers
+    # with a permanent redirect to the merged path: no page, nothing saved, no harm.
+    if rejected and status not in (301, 308):
         html = response.get_data(as_text=True)
         assert shows_a_message(status, html), f"POST {url}: {status} without a message"
     elif status == 302:

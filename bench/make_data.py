@@ -1,0 +1,687 @@
+"""Fill a database with a deterministic team at a chosen scale, for the benchmark.
+
+    .venv/bin/python bench/make_data.py large                       # bench/data/large.sqlite3
+    .venv/bin/python bench/make_data.py large postgresql+psycopg://postgres@127.0.0.1:5433/b
+    BENCH_DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/make_data.py medium
+
+The schema is built by the app's own migrations (`flask db upgrade`, on an emptied
+database), then rows go in with bulk inserts through the real model tables, so every
+CHECK, UNIQUE and FOREIGN KEY constraint of the models is enforced on the way in.
+
+Shape (the same at every scale, only the sizes differ):
+- "the sponsor" (sponsor@bench.example) has N direct recruits on an 8-step default
+  track; their upline (upline@bench.example) sits at the top of the tree;
+- every other sponsor owns a default track of 5-12 steps (a tenth also a second one,
+  a few with an archived step); sponsors are recruits of earlier sponsors, so the
+  downlines are many levels deep; the remaining recruits are spread unevenly;
+- recruits follow real onboarding: most stop after the first steps, a few finish,
+  under 1 % race ahead (everything handed in within hours); done steps took 1-3
+  attempts (changes requested before the approval); the current step is open,
+  waiting for review, or sent back; hand-ins wait for review a couple of days (one
+  in twenty is left lying: the sponsor's backlog); a quarter of the idle recruits
+  got check-ins, 2 % left the business (archived).
+Times are relative to `--now` (default: the current minute), the rest is fixed by
+the seed. The logins (and the ids the runner needs) are printed and, with --info,
+written as JSON. Every account's password is PASSWORD (one hash, reused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench-password-123"  # noqa: S105 - a benchmark fixture
+SEED = 20240611
+DATA_DIR = ROOT / "bench" / "data"
+DOMAIN = "bench.example"
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    big_team: int  # direct recruits of the sponsor
+    sponsors: int  # users with a track and recruits, the sponsor and the upline included
+    recruits: int  # users with a sponsor, in all
+    roots: int  # sponsors at the top of a tree (no sponsor)
+
+
+SCALES = {
+    "small": Scale("small", big_team=50, sponsors=2, recruits=51, roots=1),
+    "medium": Scale("medium", big_team=500, sponsors=60, recruits=2_000, roots=3),
+    "large": Scale("large", big_team=5_000, sponsors=10_000, recruits=100_000, roots=20),
+}
+
+FIRST = (
+    "Ada Ben Cleo Dev Eli Fay Gus Hana Ivo Jade Kai Lena Milo Nia Omar Pia Quin Rosa Sam "
+    "Tara Umar Vera Wes Xena Yuri Zoe Ana Bo Cruz Dina Emil Fern Gio Hugo Iris Jon Kim Lou "
+    "Mae Ned Ola Pax Ray Sol Ted Uma Val Wyn"
+).split()
+LAST = (
+    "Abbott Baker Chen Diaz Evans Fox Garcia Hale Ito Jones Khan Lopez Moreau Nakamura Okoro "
+    "Patel Quist Rossi Silva Tanaka Ueda Varga Weber Xu Young Zhang Berg Costa Dubois Engel"
+).split()
+STEP_TITLES = [
+    "Write your why",
+    "List 100 names",
+    "Watch the product video",
+    "Book your first three-way call",
+    "Share your first result",
+    "Try the products for a week",
+    "Post your story",
+    "Host a home party",
+    "Read the compensation plan",
+    "Set your 90-day goal",
+    "Shadow a team call",
+    "Plan your launch event",
+]
+LOREM = (
+    "I joined because I want more time with my family and a second income that grows. "
+    "This week I spoke with three friends, two were curious and one said no for now. "
+    "The video surprised me: the numbers, the story of the founder, the community. "
+    "Here is my list, first names only, grouped by how well I know them. "
+    "I booked the call for Thursday evening; she wants to hear about the products first. "
+).split(" ")
+
+
+def _text(rng: random.Random, words: int) -> str:
+    start = rng.randrange(len(LOREM))
+    return " ".join(LOREM[(start + i) % len(LOREM)] for i in range(words)).strip() or "Done."
+
+
+@dataclass
+class Person:
+    id: int
+    sponsor: int | None
+    joined: datetime
+    depth: int
+    is_sponsor: bool = False
+    recruits: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """Everything to insert, as rows of plain dicts keyed by column name."""
+
+    users: list[dict] = field(default_factory=list)
+    tracks: list[dict] = field(default_factory=list)
+    assignments: list[dict] = field(default_factory=list)
+    submissions: list[dict] = field(default_factory=list)
+    check_ins: list[dict] = field(default_factory=list)
+    track_of_user: list[dict] = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+
+
+def plan(scale: Scale, now: datetime, seed: int = SEED) -> Plan:
+    """The whole data set, decided before any row is written (deterministic)."""
+    rng = random.Random(seed)
+    out = Plan()
+    users: dict[int, Person] = {}
+    next_id = iter(range(1, 10**9))
+
+    # --- the sponsor tree -------------------------------------------------------
+    upline = Person(next(next_id), None, now - timedelta(days=900), 0, True)
+    users[upline.id] = upline
+    roots = [upline]
+    for _ in range(scale.roots - 1):
+        root = Person(next(next_id), None, now - timedelta(days=rng.uniform(600, 900)), 0, True)
+        users[root.id] = root
+        roots.append(root)
+    big = Person(next(next_id), upline.id, now - timedelta(days=720), 1, True)
+    users[big.id] = big
+    upline.recruits.append(big.id)
+    sponsors = [*roots, big]
+
+    def join_after(sponsor: Person) -> datetime:
+        span = (now - sponsor.joined).total_seconds()
+        return sponsor.joined + timedelta(seconds=span * rng.random() ** 0.6 + 3600)
+
+    # Other sponsors: each recruited by an earlier sponsor (some by the sponsor),
+    # which makes the downlines many levels deep.
+    big_sponsor_recruits = min(scale.big_team // 25, max(0, scale.sponsors - len(sponsors)))
+    while len(sponsors) < scale.sponsors:
+        if big_sponsor_recruits > 0:
+            parent = big
+            big_sponsor_recruits -= 1
+        else:
+            parent = sponsors[int(len(sponsors) * rng.random() ** 1.5)]
+            if parent is big:
+                parent = upline
+        person = Person(next(next_id), parent.id, join_after(parent), parent.depth + 1, True)
+        person.joined = min(person.joined, now - timedelta(days=30))
+        users[person.id] = person
+        parent.recruits.append(person.id)
+        sponsors.append(person)
+
+    # Leaf recruits: the sponsor's team first, the rest spread unevenly.
+    non_root_sponsors = len(sponsors) - len(roots)
+    leaves = scale.recruits - non_root_sponsors
+    big_leaves = scale.big_team - len(big.recruits)
+    others = [s for s in sponsors if s is not big]
+    weights = [1.0 / (i + 1) ** 0.6 for i in range(len(others))]
+    rng.shuffle(weights)
+    cumulative, total = [], 0.0
+    for w in weights:
+        total += w
+        cumulative.append(total)
+    parents: list[Person] = [big] * big_leaves
+    # Every sponsor has at least one recruit; the rest by weight.
+    for s in others:
+        if not s.recruits:
+            parents.append(s)
+    while len(parents) < leaves:
+        parents.append(others[_bisect(cumulative, rng.random() * total)])
+    for parent in parents[:leaves]:
+        person = Person(next(next_id), parent.id, join_after(parent), parent.depth + 1)
+        users[person.id] = person
+        parent.recruits.append(person.id)
+
+    # --- tracks and assignments --------------------------------------------------
+    track_id = iter(range(1, 10**9))
+    assignment_id = iter(range(1, 10**9))
+    default_track: dict[int, int] = {}
+    other_track: dict[int, int] = {}
+    steps_of: dict[int, list[dict]] = {}
+    for sponsor in sponsors:
+        count = 8 if sponsor is big else rng.randint(5, 12)
+        tracks = [(True, count)]
+        if sponsor is not big and rng.random() < 0.1:
+            tracks.append((False, rng.randint(5, 12)))
+        for is_default, steps in tracks:
+            tid = next(track_id)
+            created = sponsor.joined + timedelta(days=rng.uniform(0.1, 3))
+            out.tracks.append(
+                {
+                    "id": tid,
+                    "owner_id": sponsor.id,
+                    "name": "Fast start" if is_default else "Fast start, part two",
+                    "description": "How we start every new partner.",
+                    "is_default": is_default,
+                    "version": 1,
+                    "created_at": created,
+                }
+            )
+            (default_track if is_default else other_track)[sponsor.id] = tid
+            rows = []
+            for position in range(1, steps + 1):
+                # A tenth of the steps were added later: their clock starts then.
+                added_later = position > 2 and rng.random() < 0.1 and sponsor is not big
+                activated = created
+                if added_later:
+                    activated = created + (now - created) * rng.uniform(0.2, 0.8)
+                title = STEP_TITLES[(position - 1) % len(STEP_TITLES)]
+                rows.append(
+                    {
+                        "id": next(assignment_id),
+                        "track_id": tid,
+                        "position": position,
+                        "title": title,
+                        "instructions": f"## {title}\n\n{_text(rng, 40)}\n\n- Be honest\n"
+                        f"- Take your time\n\n{_text(rng, 30)}",
+                        "deliverable": "A short paragraph, or a link.",
+                        "stall_threshold_days": rng.choice((None, None, None, None, 3, 14)),
+                        "activated_at": activated,
+                        "archived_at": None,
+                        "created_at": created,
+                    }
+                )
+            out.assignments.extend(rows)
+            steps_of[tid] = rows
+            if sponsor is not big and rng.random() < 0.05:  # an archived step
+                out.assignments.append(
+                    {
+                        **rows[-1],
+                        "id": next(assignment_id),
+                        "position": None,
+                        "title": "Old step (archived)",
+                        "archived_at": created + timedelta(days=1),
+                    }
+                )
+
+    # --- users -------------------------------------------------------------------
+    password_hash = _password_hash()
+    sponsor_threshold: dict[int, int] = {}
+    for person in users.values():
+        threshold = 7 if person.id == big.id else rng.choice((7, 7, 7, 5, 10, 14))
+        sponsor_threshold[person.id] = threshold
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        email = f"u{person.id}@{DOMAIN}"
+        if person is big:
+            email, first, last = f"sponsor@{DOMAIN}", "Sam", "Sponsor"
+        elif person is upline:
+            email, first, last = f"upline@{DOMAIN}", "Uma", "Upline"
+        out.users.append(
+            {
+                "id": person.id,
+                "email": email,
+                "name": f"{first} {last}",
+                "password_hash": password_hash,
+                "timezone": rng.choice(("UTC", "Europe/Berlin", "America/New_York")),
+                "sponsor_id": person.sponsor,
+                "invite_token": f"bench-{person.id}-{rng.getrandbits(64):016x}",
+                "track_id": None,  # set once the tracks exist (users <-> tracks is a cycle)
+                "enrolled_at": None,
+                "stall_threshold_days": threshold,
+                "digest_weekday": 0,
+                "archived_at": None,
+                "email_digest": True,
+                "email_on_hand_in": True,
+                "email_on_decision": True,
+                "created_at": person.joined,
+            }
+        )
+    user_row = {row["id"]: row for row in out.users}
+
+    # --- each recruit's history ---------------------------------------------------
+    submission_id = iter(range(1, 10**9))
+    check_in_id = iter(range(1, 10**9))
+    hand_in_pool: list[dict] = []
+    bench_recruit = None
+    first_leaf = _first_leaf(big, users)
+    for person in users.values():
+        if person.sponsor is None:
+            continue
+        row = user_row[person.id]
+        sponsor = users[person.sponsor]
+        if rng.random() < 0.01 and person.id != first_leaf:
+            continue  # joined, but no track yet: the sponsor's move
+        tid = default_track[sponsor.id]
+        if sponsor.id in other_track and rng.random() < 0.1:
+            tid = other_track[sponsor.id]
+        row["enrolled_at"] = person.joined
+        out.track_of_user.append({"id": person.id, "track_id": tid})
+        is_bench_recruit = person.id == first_leaf
+        history = _history(
+            rng,
+            steps_of[tid],
+            person,
+            sponsor.id,
+            sponsor_threshold[sponsor.id],
+            now,
+            scripted=is_bench_recruit,
+        )
+        for sub in history.submissions:
+            sub["id"] = next(submission_id)
+        out.submissions.extend(history.submissions)
+        if is_bench_recruit:
+            row["email"] = f"recruit@{DOMAIN}"
+            row["name"] = "Robin Recruit"
+            bench_recruit = {"id": person.id, "email": row["email"]}
+            continue
+        # Check-ins for some of the idle; a few left the business.
+        left = False
+        if history.current is not None and not history.waiting:
+            idle_since = history.idle_since
+            if rng.random() < 0.02:
+                when = idle_since + (now - idle_since) * rng.random()
+                out.check_ins.append(_check_in(next(check_in_id), person, when, "left", None))
+                row["archived_at"] = when
+                left = True
+            elif (now - idle_since).days > 7 and rng.random() < 0.25:
+                when = idle_since
+                for _ in range(rng.randint(1, 3)):
+                    when = when + (now - when) * rng.uniform(0.3, 0.9)
+                    outcome = rng.choice(("reached", "no_answer", "paused"))
+                    snooze = when + timedelta(days=sponsor_threshold[sponsor.id])
+                    if outcome == "paused":
+                        snooze = when + timedelta(days=rng.randint(7, 45))
+                    out.check_ins.append(
+                        _check_in(next(check_in_id), person, when, outcome, snooze)
+                    )
+        if sponsor is big and history.current is not None and not history.waiting and not left:
+            hand_in_pool.append({"recruit_id": person.id, "assignment_id": history.current})
+
+    out.info = {
+        "scale": scale.name,
+        "now": now.isoformat(),
+        "password": PASSWORD,
+        "sponsor": {"id": big.id, "email": f"sponsor@{DOMAIN}", "recruits": scale.big_team},
+        "upline": {"id": upline.id, "email": f"upline@{DOMAIN}"},
+        "recruit": bench_recruit,
+        "hand_in_pool": hand_in_pool,
+        "counts": {
+            "users": len(out.users),
+            "sponsors": len(sponsors),
+            "recruits": sum(1 for p in users.values() if p.sponsor is not None),
+            "tracks": len(out.tracks),
+            "assignments": len(out.assignments),
+            "submissions": len(out.submissions),
+            "check_ins": len(out.check_ins),
+            "max_depth": max(p.depth for p in users.values()),
+        },
+    }
+    return out
+
+
+def _first_leaf(big: Person, users: dict[int, Person]) -> int:
+    return next(r for r in big.recruits if not users[r].is_sponsor)
+
+
+def _bisect(cumulative: list[float], x: float) -> int:
+    lo, hi = 0, len(cumulative) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cumulative[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _check_in(cid: int, person: Person, when: datetime, outcome: str, snooze) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "id": cid,
+        "recruit_id": person.id,
+        "sponsor_id": person.sponsor,
+        "happened_at": when,
+        "channel": ("call", "text", "email", "in_person", "other")[cid % 5],
+        "outcome": outcome,
+        "note": "Talked about the next step." if outcome == "reached" else "",
+        "snooze_until": snooze,
+        "created_at": when,
+    }
+
+
+@dataclass
+class History:
+    submissions: list[dict]
+    current: int | None  # the current assignment's id (None: finished)
+    waiting: bool  # the current step has a hand-in waiting for review
+    idle_since: datetime  # when the ball last came into the recruit's court
+
+
+def _history(
+    rng: random.Random,
+    steps: list[dict],
+    person: Person,
+    sponsor_id: int,
+    threshold: int,
+    now: datetime,
+    *,
+    scripted: bool = False,
+) -> History:
+    """Approved steps (1-3 attempts each), then the current step's state."""
+    active = [s for s in steps if s["position"] is not None]
+    n = len(active)
+    racer = rng.random() < 0.007
+    if scripted:  # the runner's recruit: 3 steps done, the 4th sent back once
+        done, racer = 3, False
+    elif racer:
+        done = n if rng.random() < 0.6 else rng.randint(n // 2, n - 1)
+    else:
+        x = rng.random()
+        if x < 0.35:
+            done = 0
+        elif x < 0.57:
+            done = 1
+        elif x < 0.70:
+            done = 2
+        elif x < 0.78:
+            done = 3
+        elif x < 0.94:
+            done = rng.randint(min(4, n - 1), n - 1)
+        else:
+            done = n  # finished
+    # Delays in days; racers do everything within hours.
+    hand_in_delay = (lambda: rng.uniform(0.02, 0.3)) if racer else (lambda: rng.expovariate(1 / 3))
+    review_delay = (lambda: rng.uniform(0.01, 0.2)) if racer else (lambda: rng.uniform(0.1, 2.5))
+    attempts_of = [rng.choices((1, 2, 3), (70, 22, 8))[0] for _ in range(done)]
+    if scripted:
+        attempts_of = [1, 2, 1]
+    # Events as offsets from enrolment; squeezed into [joined, now) if they overrun.
+    events: list[tuple[int, int, float, float | None, str]] = []  # step, attempt, sub, dec, st
+    t = 0.0
+    for index in range(done):
+        step = active[index]
+        start = max(t, (step["activated_at"] - person.joined).total_seconds() / 86400)
+        t = start
+        for attempt in range(1, attempts_of[index] + 1):
+            t += hand_in_delay()
+            submitted = t
+            t += review_delay()
+            final = attempt == attempts_of[index]
+            events.append((index, attempt, submitted, t, "approved" if final else "changes"))
+            if not final:
+                t += 0.01
+    current = active[done] if done < n else None
+    state = None
+    if current is not None:
+        start = max(t, (current["activated_at"] - person.joined).total_seconds() / 86400)
+        t = start
+        state = (
+            "changes" if scripted else rng.choices(("open", "waiting", "changes"), (45, 30, 25))[0]
+        )
+        if state != "open":
+            tries = 1 if scripted else rng.choices((1, 2), (80, 20))[0]
+            for attempt in range(1, tries + 1):
+                t += hand_in_delay()
+                submitted = t
+                last = attempt == tries
+                if last and state == "waiting":
+                    events.append((done, attempt, submitted, None, "submitted"))
+                else:
+                    t += review_delay()
+                    events.append((done, attempt, submitted, t, "changes"))
+    available = (now - person.joined).total_seconds() / 86400 - 0.01
+    end = max([t] + [e[3] or e[2] for e in events]) if events else t
+    squeeze = min(1.0, available / end) if end > 0 else 1.0
+    subs = []
+    idle_since = person.joined
+    for index, attempt, submitted, decided, status in events:
+        step = active[index]
+        at = person.joined + timedelta(days=submitted * squeeze)
+        at = max(at, step["activated_at"] + timedelta(minutes=1))
+        decided_at = None
+        if decided is not None:
+            decided_at = max(person.joined + timedelta(days=decided * squeeze), at)
+            decided_at += timedelta(seconds=1)
+            decided_at = min(decided_at, now - timedelta(seconds=1))
+            at = min(at, decided_at - timedelta(seconds=1))
+            idle_since = max(idle_since, decided_at)
+        at = min(at, now - timedelta(seconds=2))
+        long = rng.random() < 0.1
+        subs.append(
+            {
+                "recruit_id": person.id,
+                "assignment_id": step["id"],
+                "attempt": attempt,
+                "answer": _text(rng, rng.randint(150, 400) if long else rng.randint(10, 60)),
+                "link": "https://example.com/my-list" if rng.random() < 0.1 else None,
+                "attachment_path": None,
+                "attachment_name": None,
+                "attachment_type": None,
+                "attachment_size": None,
+                "status": {"approved": "approved", "changes": "changes_requested"}.get(
+                    status, "submitted"
+                ),
+                "submitted_at": at,
+                "decided_at": decided_at,
+                "decided_by_id": sponsor_id if decided_at else None,
+                "feedback": (
+                    "Good, a bit more detail please: who, when, what next."
+                    if status == "changes"
+                    else ("Great work!" if rng.random() < 0.5 else "")
+                ),
+            }
+        )
+    waiting = state == "waiting"
+    if waiting and not scripted:
+        # Sponsors review within days: a hand-in still waits only if it is recent, or
+        # (one in twenty) the sponsor let it slip. An older one was sent back, and the
+        # recruit went quiet after that.
+        last = subs[-1]
+        lag = timedelta(days=rng.expovariate(1 / 2))
+        if rng.random() >= 0.05 and last["submitted_at"] < now - lag:
+            decided_at = last["submitted_at"] + max(lag * rng.uniform(0.2, 1), timedelta(minutes=1))
+            last.update(
+                status="changes_requested",
+                decided_at=min(decided_at, now - timedelta(seconds=1)),
+                decided_by_id=sponsor_id,
+                feedback="Good, a bit more detail please: who, when, what next.",
+            )
+            idle_since = max(idle_since, last["decided_at"])
+            waiting = False
+    if current is not None:
+        idle_since = max(idle_since, current["activated_at"])
+    return History(subs, current["id"] if current else None, waiting, idle_since)
+
+
+def _password_hash() -> str:
+    from werkzeug.security import generate_password_hash
+
+    from config import ProductionConfig
+
+    return generate_password_hash(PASSWORD, method=ProductionConfig.PASSWORD_HASH_METHOD)
+
+
+# --- writing --------------------------------------------------------------------
+
+
+def database_url(arg: str | None, scale: str) -> str:
+    url = arg or os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        return url
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DATA_DIR / f'{scale}.sqlite3'}"
+
+
+def _empty_database(url: str) -> None:
+    """Start from nothing: remove the SQLite file, or drop PostgreSQL's public schema."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_app(url: str):  # type: ignore[no-untyped-def]
+    """The app on this database (production settings, a throwaway secret)."""
+    from app import create_app
+    from config import ProductionConfig
+
+    class BenchConfig(ProductionConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        SECRET_KEY = os.environ.get("SECRET_KEY", "bench-secret-key")
+
+    return create_app(BenchConfig)
+
+
+def generate(scale_name: str, url: str, now: datetime | None = None, seed: int = SEED) -> dict:
+    """Build the schema with the migrations and load the scale; returns the info."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert, text, update
+
+    from app.extensions import db
+    from app.models import Assignment, CheckIn, Submission, Track, User
+
+    now = now or datetime.now(UTC).replace(second=0, microsecond=0)
+    started = time.perf_counter()
+    data = plan(SCALES[scale_name], now, seed)
+    planned = time.perf_counter()
+    _empty_database(url)
+    app = make_app(url)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        session = db.session
+        sqlite = db.engine.dialect.name == "sqlite"
+        if sqlite:
+            session.execute(text("PRAGMA synchronous=OFF"))
+        for model, rows in (
+            (User, data.users),
+            (Track, data.tracks),
+            (Assignment, data.assignments),
+        ):
+            _insert(session, insert(model), rows)
+        _insert(session, update(User), data.track_of_user)  # bulk UPDATE by primary key
+        _insert(session, insert(Submission), data.submissions)
+        _insert(session, insert(CheckIn), data.check_ins)
+        session.commit()
+        if not sqlite:
+            for table in ("users", "tracks", "assignments", "submissions", "check_ins"):
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
+            session.commit()
+            # What autovacuum would do soon after a bulk load in production.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("VACUUM ANALYZE"))
+        else:
+            session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            session.commit()
+        db.engine.dispose()
+    data.info["url"] = url
+    data.info["seconds"] = {
+        "plan": round(planned - started, 1),
+        "load": round(time.perf_counter() - planned, 1),
+    }
+    return data.info
+
+
+def _insert(session, statement, rows: list[dict], batch: int = 20_000) -> None:  # type: ignore[no-untyped-def]
+    for start in range(0, len(rows), batch):
+        session.execute(statement, rows[start : start + batch])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scale", choices=sorted(SCALES))
+    parser.add_argument(
+        "url",
+        nargs="?",
+        help="database URL (default: BENCH_DATABASE_URL, else bench/data/<scale>.sqlite3)",
+    )
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--now", help="ISO time the data is relative to (default: now)")
+    parser.add_argument("--info", help="write the logins and ids as JSON to this file")
+    args = parser.parse_args(argv)
+    now = None
+    if args.now:
+        now = datetime.fromisoformat(args.now)
+        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    url = database_url(args.url, args.scale)
+    info = generate(args.scale, url, now, args.seed)
+    if args.info:
+        Path(args.info).write_text(json.dumps(info, indent=1))
+    counts = ", ".join(f"{k} {v:,}" for k, v in info["counts"].items())
+    print(f"{args.scale} at {_safe(url)}: {counts}")
+    print(f"planned in {info['seconds']['plan']} s, loaded in {info['seconds']['load']} s")
+    print("Logins (password for every account: " + PASSWORD + "):")
+    print(
+        f"  the sponsor ({info['sponsor']['recruits']:,} direct recruits)  "
+        f"{info['sponsor']['email']}"
+    )
+    print(f"  the sponsor's upline                  {info['upline']['email']}")
+    print(f"  a recruit of the sponsor (step 4)     {info['recruit']['email']}")
+    print(f"  any other account                     u<id>@{DOMAIN}")
+    return 0
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
