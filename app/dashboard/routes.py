@@ -100,6 +100,8 @@ def _to_utc(local: datetime) -> datetime:
 def _render_recruit(recruit, form: CheckInForm, status: int = 200):  # type: ignore[no-untyped-def]
     now = utcnow()
     standing = standings(db.session, [current_user.id], now, recruit.id)[0]
+    # Loading the tracks first puts the recruit's track in the identity map for timeline().
+    tracks = tracks_of(db.session, current_user)
     return render_template(
         "dashboard/recruit.html",
         recruit=recruit,
@@ -108,7 +110,7 @@ def _render_recruit(recruit, form: CheckInForm, status: int = 200):  # type: ign
         audit_events=audit.trail(db.session, recruit),
         audit_labels=audit.LABELS,
         form=form,
-        tracks=tracks_of(db.session, current_user),
+        tracks=tracks,
         confirm_form=ConfirmForm(),
         now=now,
     ), status
