@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import User, utcnow
 from app.services import demo
 from app.services.digest import run_digest
-from app.services.standing import sponsors_with_recruits, stalled_by_sponsor
+from app.services.standing import sponsor_batches, stalled_by_sponsor
 
 BATCH_SIZE = 500
 
@@ -129,7 +129,7 @@ def _stalled_rows(now: datetime, sponsor_email: str | None):  # type: ignore[no-
             raise click.ClickException(f"No account with the email {sponsor_email}.")
         batches = [[sponsor]]
     else:
-        batches = _sponsor_batches(session)
+        batches = sponsor_batches(session, BATCH_SIZE)
     for sponsors in batches:
         by_id = {s.id: s for s in sponsors}
         for sponsor_id, items in stalled_by_sponsor(session, now, sponsors).items():
@@ -145,13 +145,6 @@ def _stalled_rows(now: datetime, sponsor_email: str | None):  # type: ignore[no-
                     else "",
                 }
         session.expunge_all()  # keep memory flat across batches
-
-
-def _sponsor_batches(session):  # type: ignore[no-untyped-def]
-    after_id = 0
-    while batch := sponsors_with_recruits(session, after_id, BATCH_SIZE):
-        yield batch
-        after_id = batch[-1].id
 
 
 def _print_rows(rows: list[dict], output_format: str) -> None:

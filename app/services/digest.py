@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.extensions import db
 from app.models import DeliveryStatus, DigestDelivery, Submission, SubmissionStatus, User
 from app.services.dashboard import REVIEW_BACKLOG_AFTER
-from app.services.standing import Standing, sponsors_with_recruits, stalled_by_sponsor
+from app.services.standing import Standing, sponsor_batches, stalled_by_sponsor
 
 CLAIM_LEASE = timedelta(minutes=30)
 BATCH_SIZE = 200
@@ -110,13 +110,6 @@ def digest_for(session: Session, sponsor: User, now: datetime) -> Digest:
     return Digest(sponsor, week_start, stalled, waiting, now)
 
 
-def _batches(session: Session) -> Iterator[list[User]]:
-    after_id = 0
-    while batch := sponsors_with_recruits(session, after_id, BATCH_SIZE):
-        yield batch
-        after_id = batch[-1].id
-
-
 def run_digest(
     now: datetime, send: Callable[[Digest], None], *, dry_run: bool = False
 ) -> RunSummary:
@@ -131,7 +124,7 @@ def run_digest(
     session = db.session
     summary = RunSummary()
     with Session(db.engine) as writer:
-        for sponsors in _batches(session):
+        for sponsors in sponsor_batches(session, BATCH_SIZE):
             due: list[tuple[User, date]] = []
             for sponsor in sponsors:
                 week_start, is_due = local_week(sponsor, now)

@@ -34,14 +34,6 @@ class QueuePage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _waiting_for(sponsor: User):  # type: ignore[no-untyped-def]
-    return (
-        Submission.status == SubmissionStatus.SUBMITTED,
-        Submission.recruit_id == User.id,
-        User.sponsor_id == sponsor.id,
-    )
-
-
 def review_queue(session: Session, sponsor: User, page: int = 1, per_page: int = 50) -> QueuePage:
     """Waiting submissions of the sponsor's recruits, longest-waiting first, in one query.
 

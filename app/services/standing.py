@@ -10,7 +10,7 @@ command and the weekly digest use these two functions.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -362,6 +362,14 @@ def sponsors_with_recruits(session: Session, after_id: int = 0, limit: int = 500
             .limit(limit)
         )
     )
+
+
+def sponsor_batches(session: Session, size: int) -> Iterator[list[User]]:
+    """Every sponsor, `size` at a time, so memory grows with the batch, not the whole run."""
+    after_id = 0
+    while batch := sponsors_with_recruits(session, after_id, size):
+        yield batch
+        after_id = batch[-1].id
 
 
 def stalled_by_sponsor(
