@@ -21,6 +21,14 @@ def no_control_characters(_form, field) -> None:  # type: ignore[no-untyped-def]
         raise ValidationError("Remove the invisible control characters from this field.")
 
 
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    """The ?page= of a list, as a page that exists in SQL's range (1 to MAX_PAGE)."""
+    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+
+
 def is_safe_next(target: str | None) -> bool:
     """A `next` URL is safe only when it is a path on this site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:

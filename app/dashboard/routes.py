@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from app.dashboard import bp
 from app.dashboard.forms import CheckInForm, ConfirmForm, FilterForm, SettingsForm
 from app.extensions import db
-from app.forms_common import is_safe_next
+from app.forms_common import is_safe_next, page_number
 from app.models import utcnow
 from app.services import accounts, audit, checkins
 from app.services.dashboard import build_dashboard, dashboard_csv, filter_and_sort
@@ -34,7 +34,7 @@ def home():
     if not current_user.is_authenticated:
         return render_template("dashboard/welcome.html")
     form, status = _filters()
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     now = utcnow()
     board = build_dashboard(
         db.session,

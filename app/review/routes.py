@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from app.extensions import db
+from app.forms_common import page_number
 from app.mailbox.delivery import deliver_for_submission
 from app.review import bp
 from app.review.forms import DecisionForm
@@ -19,7 +20,7 @@ def _login_first() -> None:
 
 @bp.route("/review")
 def queue():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     return render_template(
         "review/queue.html",
         queue=service.review_queue(db.session, current_user, page, current_app.config["PAGE_SIZE"]),

@@ -179,3 +179,10 @@ def test_review_queue_request_changes_then_approve_unlocks_next_step(client, aut
     assert "Instructions for step 2 only" in page
     assert "1 of 3 done" in page
     assert "Instructions for step 3 only" not in page
+
+
+def test_an_absurd_page_number_is_not_a_500(client, auth):
+    _upline, sponsor, _track, _recruit, _other = make_team(1)
+    auth.login(sponsor)
+    for url in ("/review?page=184467440737095518", "/?page=184467440737095518", "/review?page=-3"):
+        assert client.get(url).status_code == 200, url
