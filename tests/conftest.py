@@ -79,15 +79,21 @@ def _app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
 def _empty_all_tables() -> None:
     engine = _db.engine
     tables = list(reversed(_db.metadata.sorted_tables))
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
             names = ", ".join(f'"{t.name}"' for t in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            connection.execute(text("PRAGMA foreign_keys=OFF"))
-            for table in tables:
-                connection.execute(table.delete())
-            connection.execute(text("PRAGMA foreign_keys=ON"))
+        return
+    # users and tracks refer to each other, so the keys go off while emptying. The pragma
+    # is ignored inside a transaction: it is set outside one, before and after.
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        for table in tables:
+            connection.execute(table.delete())
+        connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 @pytest.fixture

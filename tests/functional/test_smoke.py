@@ -1,3 +1,7 @@
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
 from tests.conftest import post_form
 from tests.factories import make_team
 
@@ -34,3 +38,18 @@ def test_recruit_hands_in_and_sponsor_approves(client, auth):
     auth.login(sponsor)
     queue = client.get("/review").text
     assert "Recruit Rita" in queue
+
+
+@pytest.mark.parametrize("run", [1, 2])
+def test_every_test_runs_with_foreign_keys_enforced(db, run):
+    """Twice, so the second run comes after a clean-up: emptying the tables once turned
+    SQLite's key checks off for every later test."""
+    with pytest.raises(IntegrityError):
+        db.session.execute(
+            text(
+                "INSERT INTO tracks (owner_id, name, description, is_default, version, created_at)"
+                " VALUES (987654, 'orphan', '', false, 1, '2026-11-25 12:00:00')"
+            )
+        )
+        db.session.commit()
+    db.session.rollback()
