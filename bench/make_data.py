@@ -493,6 +493,7 @@ def _history(
         subs.append(
             {
                 "recruit_id": person.id,
+                "sponsor_id": sponsor_id,
                 "assignment_id": step["id"],
                 "attempt": attempt,
                 "answer": _text(rng, rng.randint(150, 400) if long else rng.randint(10, 60)),

@@ -59,8 +59,12 @@ class SubmissionFactory(BaseFactory):
     class Meta:
         model = Submission
 
-    recruit = factory.SubFactory(UserFactory)
     assignment = factory.SubFactory(AssignmentFactory)
+    # By default a recruit of whoever owns the track, as in the app.
+    recruit = factory.SubFactory(
+        UserFactory, sponsor=factory.SelfAttribute("..assignment.track.owner")
+    )
+    sponsor_id = factory.LazyAttribute(lambda submission: submission.recruit.sponsor_id)
     attempt = 1
     answer = "My answer."
     status = SubmissionStatus.SUBMITTED

@@ -4,7 +4,7 @@ from app.models.base import Base, UTCDateTime, utcnow
 from app.models.checkin import CheckIn, CheckInChannel, CheckInOutcome
 from app.models.email import DeliveryStatus, DigestDelivery, Notification, NotificationKind
 from app.models.security import AuditAction, AuditEvent, LoginFailure, UserSession
-from app.models.submission import Submission, SubmissionStatus
+from app.models.submission import WAITING, Submission, SubmissionStatus
 from app.models.track import Assignment, Track
 from app.models.user import User
 
@@ -27,5 +27,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserSession",
+    "WAITING",
     "utcnow",
 ]

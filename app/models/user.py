@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, true
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -28,6 +28,8 @@ class User(UserMixin, Base):
     __table_args__ = (
         CheckConstraint("sponsor_id IS NULL OR sponsor_id <> id", name="not_own_sponsor"),
         CheckConstraint("stall_threshold_days BETWEEN 1 AND 365", name="stall_threshold_in_range"),
+        # The key submissions.sponsor_id is checked against (a recruit and their sponsor).
+        UniqueConstraint("id", "sponsor_id", name="uq_users_id_sponsor_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

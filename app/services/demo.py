@@ -136,6 +136,7 @@ def seed_demo(now: datetime | None = None) -> list[DemoLogin]:
         session.add(
             Submission(
                 recruit=user,
+                sponsor_id=user.sponsor_id,
                 assignment=steps[step],
                 attempt=previous + 1,
                 answer=f"{user.name.split()[0]}'s answer to “{steps[step].title}”.",

@@ -63,6 +63,7 @@ def hand_in(
     ) + 1
     submission = Submission(
         recruit_id=recruit.id,
+        sponsor_id=recruit.sponsor_id,
         assignment_id=assignment_id,
         attempt=attempt,
         answer=answer,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import any_, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
-from app.models import Assignment, Submission, SubmissionStatus, User, utcnow
+from app.models import WAITING, Assignment, Submission, SubmissionStatus, User, utcnow
 from app.services import audit, notifications
 from app.services.errors import AlreadyDecided, InvalidTransition, NotFound
 
@@ -22,9 +23,19 @@ class Decision(enum.StrEnum):
     REQUEST_CHANGES = "request_changes"
 
 
+class QueueItem(NamedTuple):
+    """One line of the queue: just what the list shows (no answers, no full rows)."""
+
+    id: int
+    recruit_name: str
+    assignment_title: str
+    attempt: int
+    submitted_at: datetime
+
+
 @dataclass(frozen=True)
 class QueuePage:
-    items: list[Submission]
+    items: list[QueueItem]
     total: int
     page: int
     per_page: int
@@ -34,37 +45,52 @@ class QueuePage:
         return max(1, -(-self.total // self.per_page))
 
 
+def _queue_page_statement():  # type: ignore[no-untyped-def]
+    on_page = (
+        select(
+            Submission.id,
+            Submission.recruit_id,
+            Submission.assignment_id,
+            Submission.attempt,
+            Submission.submitted_at,
+            func.count().over().label("total"),
+        )
+        .where(Submission.sponsor_id == bindparam("sponsor_id"), WAITING)
+        .order_by(Submission.submitted_at, Submission.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("on_page")
+    )
+    return (
+        select(
+            on_page.c.id,
+            User.name,
+            Assignment.title,
+            on_page.c.attempt,
+            on_page.c.submitted_at,
+            on_page.c.total,
+        )
+        .join(User, User.id == on_page.c.recruit_id)
+        .join(Assignment, Assignment.id == on_page.c.assignment_id)
+        .order_by(on_page.c.submitted_at, on_page.c.id)
+    )
+
+
+# Built once: for a page this light, constructing the select costs more than running it.
+_QUEUE_PAGE = _queue_page_statement()
+
+
 def review_queue(session: Session, sponsor: User, page: int = 1, per_page: int = 50) -> QueuePage:
     """Waiting submissions of the sponsor's recruits, longest-waiting first, in one query.
 
-    The plan starts from the sponsor's recruits (their index) and looks up each one's
-    waiting hand-in (the partial unique index on waiting submissions), so the cost
-    follows the size of the team, never the whole table of everyone's hand-ins. Each
-    database is told so in its own words: SQLite gets a subquery it may not flatten
-    (`OFFSET 0`), PostgreSQL an `= ANY(ARRAY(...))` it reads through that index. The
-    total rides along as a window count over the same rows.
+    The page is read in order straight off the partial index of waiting submissions by
+    sponsor (ix_submissions_waiting_by_sponsor), so its cost follows the page and the
+    backlog, never the size of the team. The total rides along as a window count, and
+    only the shown columns are loaded: building 150 full objects cost 5x the SQL.
     """
-    team = select(User.id).where(User.sponsor_id == sponsor.id)
-    waiting = select(Submission.id, func.count().over().label("total")).where(
-        Submission.status == SubmissionStatus.SUBMITTED
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        waiting = waiting.where(Submission.recruit_id == any_(func.array(team.scalar_subquery())))
-    else:
-        fenced = team.offset(0).subquery("team")
-        waiting = waiting.join(fenced, fenced.c.id == Submission.recruit_id)
     page = max(1, page)
-    on_page = (
-        waiting.order_by(Submission.submitted_at, Submission.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .subquery("on_page")
-    )
     rows = session.execute(
-        select(Submission, on_page.c.total)
-        .join(on_page, on_page.c.id == Submission.id)
-        .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
-        .order_by(Submission.submitted_at, Submission.id)
+        _QUEUE_PAGE, {"sponsor_id": sponsor.id, "limit": per_page, "offset": (page - 1) * per_page}
     ).all()
     if rows:
         total = rows[0].total
@@ -72,12 +98,9 @@ def review_queue(session: Session, sponsor: User, page: int = 1, per_page: int =
         total = 0
     else:  # past the last page: only the count is left to tell
         total = session.scalar(
-            select(func.count())
-            .select_from(Submission)
-            .join(User, User.id == Submission.recruit_id)
-            .where(User.sponsor_id == sponsor.id, Submission.status == SubmissionStatus.SUBMITTED)
+            select(func.count()).where(Submission.sponsor_id == sponsor.id, WAITING)
         )
-    return QueuePage([row[0] for row in rows], total or 0, page, per_page)
+    return QueuePage([QueueItem(*row[:5]) for row in rows], total or 0, page, per_page)
 
 
 def get_reviewable(session: Session, sponsor: User, submission_id: int) -> Submission:
@@ -87,7 +110,7 @@ def get_reviewable(session: Session, sponsor: User, submission_id: int) -> Submi
         .where(Submission.id == submission_id)
         .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
     )
-    if submission is None or submission.recruit.sponsor_id != sponsor.id:
+    if submission is None or submission.sponsor_id != sponsor.id:
         raise NotFound("No such submission.")
     return submission
 

@@ -284,6 +284,7 @@ def bulk_team(size: int) -> User:
             submissions.append(
                 Submission(
                     recruit_id=recruit.id,
+                    sponsor_id=sponsor.id,
                     assignment_id=track.assignments[position].id,
                     attempt=1,
                     answer="x",
@@ -297,6 +298,7 @@ def bulk_team(size: int) -> User:
             submissions.append(
                 Submission(
                     recruit_id=recruit.id,
+                    sponsor_id=sponsor.id,
                     assignment_id=track.assignments[i % 4].id,
                     attempt=2,
                     answer="x",

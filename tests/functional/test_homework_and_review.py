@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.models import Submission, SubmissionStatus
 from tests.conftest import post_form
@@ -186,3 +187,21 @@ def test_an_absurd_page_number_is_not_a_500(client, auth):
     auth.login(sponsor)
     for url in ("/review?page=184467440737095518", "/?page=184467440737095518", "/review?page=-3"):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_database_refuses_a_hand_in_filed_under_another_sponsor(db):
+    """submissions.sponsor_id feeds the review queue; a wrong copy would show the hand-in
+    to a stranger, so the composite foreign key refuses it outright."""
+    upline, _sponsor, track, recruit, _ = make_team()
+    db.session.add(
+        Submission(
+            recruit_id=recruit.id,
+            sponsor_id=upline.id,
+            assignment_id=track.assignments[0].id,
+            attempt=1,
+            answer="mine",
+        )
+    )
+    with pytest.raises(IntegrityError):
+        db.session.commit()  # (PostgreSQL already refuses at the flush inside commit)
+    db.session.rollback()
