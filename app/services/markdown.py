@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -38,7 +40,14 @@ _ALLOWED_TAGS = {
 
 
 def render_markdown(source: str) -> Markup:
-    html = _md.render(source or "")
+    """Sanitised HTML for Markdown; the same instructions are shown to every recruit
+    of a track, so the result is cached by its source text."""
+    return Markup(_render(source or ""))  # noqa: S704 - sanitised by nh3  # nosec B704
+
+
+@lru_cache(maxsize=1024)
+def _render(source: str) -> str:
+    html = _md.render(source)
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
@@ -46,4 +55,4 @@ def render_markdown(source: str) -> Markup:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above  # nosec B704
+    return clean
