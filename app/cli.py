@@ -82,10 +82,13 @@ def register(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="Print who would get what; send nothing.")
     def digest_send(as_of: datetime | None, dry_run: bool) -> None:
         """Send this week's digest to each sponsor who is due, at most once a week."""
-        from app.email import send
+        from app.email import Mailer
         from app.mailbox.compose import digest_message
 
-        summary = run_digest(as_of or utcnow(), lambda d: send(digest_message(d)), dry_run=dry_run)
+        with Mailer() as mailer:  # one SMTP connection for the whole run
+            summary = run_digest(
+                as_of or utcnow(), lambda d: mailer.send(digest_message(d)), dry_run=dry_run
+            )
         for item in summary.would_send:
             names = ", ".join(s.name for s in item.stalled) or "none"
             click.echo(

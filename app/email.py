@@ -116,21 +116,100 @@ def _mail_domain() -> str:
     return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
 
 
+class _ConnectionLost(smtplib.SMTPServerDisconnected):
+    """The server had hung up before this message began: none of it was sent."""
+
+
+class _GuardedMail:
+    """MAIL FROM opens a message: failing there on a reused connection means the
+    server closed it meanwhile (idle timeout, messages-per-connection limit), and the
+    message can go again on a fresh connection without any risk of a duplicate."""
+
+    def mail(self, sender: str, options: tuple = ()) -> tuple[int, bytes]:
+        try:
+            return super().mail(sender, options)  # type: ignore[misc]
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+            raise _ConnectionLost(str(exc)) from exc
+
+
+class _SMTP(_GuardedMail, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_GuardedMail, smtplib.SMTP_SSL):
+    pass
+
+
+class Mailer:
+    """Sends any number of messages over one SMTP connection, opened on first use.
+
+    A digest run sends thousands: a new connection (and TLS handshake, and login) for
+    each cost more than composing the message. After any failure the connection is
+    dropped, so the next message starts clean; a connection the server closed between
+    messages is replaced and the message sent on the new one.
+    """
+
+    def __init__(self) -> None:
+        self.config = current_app.config
+        self._smtp: smtplib.SMTP | None = None
+        self.connections = 0
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver one message, or raise (smtplib.SMTPException / OSError)."""
+        if not self.config.get("MAIL_SERVER"):
+            _write_to_outbox(message)
+            return
+        if self._smtp is not None:
+            try:
+                self._smtp.send_message(message)
+                return
+            except _ConnectionLost:
+                self.close()
+            except BaseException:
+                self.close()
+                raise
+        self._smtp = self._connect()
+        try:
+            self._smtp.send_message(message)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        smtp_class = _SMTPSSL if config["MAIL_USE_SSL"] else _SMTP
+        smtp = smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS)
+        try:
+            if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        except BaseException:
+            smtp.close()
+            raise
+        self.connections += 1
+        return smtp
+
+
 def send(message: EmailMessage) -> None:
-    """Deliver one message, or raise (smtplib.SMTPException / OSError) if it can't go."""
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        _write_to_outbox(message)
-        return
-    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    with smtp_class(
-        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS
-    ) as smtp:
-        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+    """Deliver one message on its own connection, or raise (smtplib.SMTPException / OSError)."""
+    with Mailer() as mailer:
+        mailer.send(message)
 
 
 def _write_to_outbox(message: EmailMessage) -> str:

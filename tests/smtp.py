@@ -16,10 +16,28 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse_next = 0
+        self.connections: list[tuple[str, int]] = []  # the client end of each message's link
+        self._open: list = []  # (loop, transport) of the links seen
         self._lock = threading.Lock()
+
+    def hang_up(self) -> None:
+        """Close every open connection from the server's side, as an idle timeout would."""
+        with self._lock:
+            links, self._open = self._open, []
+        for loop, transport in links:
+            done = threading.Event()
+
+            def close(transport=transport, done=done) -> None:
+                transport.close()
+                done.set()
+
+            loop.call_soon_threadsafe(close)
+            done.wait(5)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         with self._lock:
+            self.connections.append(session.peer)
+            self._open.append((server.loop, server.transport))
             if self.refuse_next > 0:
                 self.refuse_next -= 1
                 return "554 Transaction failed: refused by the test"

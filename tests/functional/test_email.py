@@ -117,6 +117,44 @@ def test_a_refused_message_is_retried_next_run_and_sent_once(runner, smtp):
     assert len(smtp.to(sponsor.email)) == 1
 
 
+def test_a_run_sends_every_digest_over_one_smtp_connection(runner, smtp):
+    sponsors = [team(name=f"Sponsor {n}", stalled=(f"Stuck {n}",)) for n in range(3)]
+    result = send_digest(runner)
+    assert "sent: 3" in result.output
+    assert all(len(smtp.to(s.email)) == 1 for s in sponsors)
+    assert len(set(smtp.connections)) == 1
+
+
+def test_a_refused_digest_does_not_stop_the_others(runner, smtp):
+    sponsors = [team(name=f"Sponsor {n}", stalled=(f"Stuck {n}",)) for n in range(3)]
+    smtp.refuse_next = 1
+    result = send_digest(runner)
+    assert result.exit_code == 1 and "sent: 2" in result.output and "failed: 1" in result.output
+    assert sorted(len(smtp.to(s.email)) for s in sponsors) == [0, 1, 1]
+    send_digest(runner, MONDAY + timedelta(hours=1))
+    assert [len(smtp.to(s.email)) for s in sponsors] == [1, 1, 1]
+
+
+def test_when_the_server_hangs_up_between_digests_each_still_goes_out_once(app, smtp):
+    """Mail servers close connections (idle timeouts, a cap on messages per connection):
+    the next digest goes out on a fresh one, none is lost, none is doubled."""
+    from app.email import Mailer
+    from app.mailbox.compose import digest_message
+    from app.services.digest import run_digest
+
+    sponsors = [team(name=f"Sponsor {n}", stalled=(f"Stuck {n}",)) for n in range(3)]
+
+    def send_then_hang_up(digest):
+        mailer.send(digest_message(digest))
+        smtp.hang_up()
+
+    with Mailer() as mailer:
+        summary = run_digest(MONDAY, send_then_hang_up)
+    assert summary.failed == []
+    assert [len(smtp.to(s.email)) for s in sponsors] == [1, 1, 1]
+    assert len(set(smtp.connections)) == 3
+
+
 def test_an_interrupted_send_is_taken_over_after_the_lease(runner, smtp):
     sponsor = team()
     week = MONDAY.date()
