@@ -267,11 +267,21 @@ def claim(session: Session, sponsor_id: int, week_start: date, now: datetime) ->
     return token if taken.rowcount == 1 else None
 
 
-def record_outcome(session: Session, token: str, now: datetime, error: str | None) -> None:
-    """Only the run holding the claim records what happened."""
+def record_outcome(
+    session: Session, digest: Digest, token: str, now: datetime, error: str | None
+) -> None:
+    """Only the run holding the claim records what happened.
+
+    The row is found by its unique (sponsor, week) and then checked for the token: by
+    the token alone it was a scan of every digest ever sent, for each one sent.
+    """
     session.execute(
         update(DigestDelivery)
-        .where(DigestDelivery.claim_token == token)
+        .where(
+            DigestDelivery.sponsor_id == digest.sponsor.id,
+            DigestDelivery.week_start == digest.week_start,
+            DigestDelivery.claim_token == token,
+        )
         .values(
             status=DeliveryStatus.FAILED if error else DeliveryStatus.SENT,
             sent_at=None if error else now,
@@ -295,8 +305,8 @@ def _send_claimed(
     try:
         send(digest)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried next run
-        record_outcome(session, token, digest.now, f"{type(exc).__name__}: {exc}")
+        record_outcome(session, digest, token, digest.now, f"{type(exc).__name__}: {exc}")
         summary.failed.append((sponsor.email, f"{type(exc).__name__}: {exc}"))
         return
-    record_outcome(session, token, digest.now, None)
+    record_outcome(session, digest, token, digest.now, None)
     summary.sent.append(sponsor.email)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from app.extensions import db
 from app.models import DigestDelivery, Notification, Submission, User, utcnow
 from app.services.accounts import reset_token
-from tests.conftest import PASSWORD, csrf_token, post_form
+from tests.conftest import PASSWORD, count_queries, csrf_token, post_form
 from tests.factories import SubmissionFactory, UserFactory, make_track
 from tests.smtp import parts
 
@@ -153,6 +153,26 @@ def test_when_the_server_hangs_up_between_digests_each_still_goes_out_once(app, 
     assert summary.failed == []
     assert [len(smtp.to(s.email)) for s in sponsors] == [1, 1, 1]
     assert len(set(smtp.connections)) == 3
+
+
+def test_recording_each_digest_finds_its_row_through_an_index(app, runner, smtp):
+    """The outcome update once looked rows up by claim token alone: a scan of every
+    digest ever sent, for each one sent (quadratic in the table's life)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan; the statement is the same on PostgreSQL")
+    team()
+    with count_queries() as statements:
+        assert "sent: 1" in send_digest(runner).output
+    writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "DELETE"))]
+    assert writes, "the run records its outcome with an UPDATE"
+    with db.engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        for statement in writes:
+            plan = cursor.execute(
+                f"EXPLAIN QUERY PLAN {statement}", (None,) * statement.count("?")
+            ).fetchall()
+            scans = [row[-1] for row in plan if row[-1].startswith("SCAN")]
+            assert scans == [], (statement, plan)
 
 
 def test_an_interrupted_send_is_taken_over_after_the_lease(runner, smtp):
