@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 
 from flask import current_app
 
-from app.email import EmailKind, RenderedEmail, absolute_url, build_message, render_email
+from app.email import (
+    EmailKind,
+    OutgoingEmail,
+    RenderedEmail,
+    absolute_url,
+    build_message,
+    render_email,
+)
 from app.models import Notification, NotificationKind, SubmissionStatus, User
 from app.services.digest import Digest, sponsor_zone
 from app.templating import duration_since
@@ -58,7 +64,7 @@ def digest_email(digest: Digest) -> RenderedEmail:
     )
 
 
-def digest_message(digest: Digest) -> EmailMessage:
+def digest_message(digest: Digest) -> OutgoingEmail:
     domain = current_app.config["BASE_URL"].split("//")[-1].split("/")[0].split(":")[0]
     return build_message(
         digest.sponsor,
@@ -69,7 +75,7 @@ def digest_message(digest: Digest) -> EmailMessage:
     )
 
 
-def notification_message(notification: Notification) -> EmailMessage:
+def notification_message(notification: Notification) -> OutgoingEmail:
     submission = notification.submission
     recruit = submission.recruit
     if notification.kind == NotificationKind.HANDED_IN:
@@ -95,7 +101,7 @@ def notification_message(notification: Notification) -> EmailMessage:
     return build_message(notification.recipient, rendered, unsubscribe_kind=kind)
 
 
-def reset_message(user: User, token: str) -> EmailMessage:
+def reset_message(user: User, token: str) -> OutgoingEmail:
     rendered = render_email(
         "reset_password", user=user, reset_url=absolute_url("auth.reset_password", token=token)
     )

@@ -117,6 +117,18 @@ def test_a_refused_message_is_retried_next_run_and_sent_once(runner, smtp):
     assert len(smtp.to(sponsor.email)) == 1
 
 
+def test_a_name_with_a_comma_or_accents_stays_one_recipient(runner, smtp):
+    """The To header was "name <address>" unquoted: "Núñez, Zoë" became two addresses."""
+    sponsor = team(name="Núñez, Zoë")
+    assert "sent: 1" in send_digest(runner).output
+    (message,) = smtp.to(sponsor.email)
+    assert message["X-Envelope-To"] == sponsor.email
+    (address,) = message["To"].addresses
+    assert (address.display_name, address.addr_spec) == ("Núñez, Zoë", sponsor.email)
+    text, _html = parts(message)
+    assert "Hello Núñez, Zoë," in text
+
+
 def test_a_run_sends_every_digest_over_one_smtp_connection(runner, smtp):
     sponsors = [team(name=f"Sponsor {n}", stalled=(f"Stuck {n}",)) for n in range(3)]
     result = send_digest(runner)
