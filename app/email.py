@@ -12,13 +12,9 @@ import os
 import secrets
 import smtplib
 from dataclasses import dataclass
-from email.charset import QP, Charset
-from email.generator import BytesGenerator
+from email import quoprimime
 from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
-from io import BytesIO
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -27,8 +23,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from app.models import User, utcnow
 
 SMTP_TIMEOUT_SECONDS = 30
-_UTF8 = Charset("utf-8")
-_UTF8.body_encoding = QP  # readable in any mail source view, unlike base64
 
 
 class EmailKind:
@@ -103,14 +97,24 @@ class OutgoingEmail:
     data: bytes
 
 
+def _one_line(value: str) -> str:
+    """No line breaks in a header: a name typed with one must not start a new header."""
+    return " ".join(value.splitlines())
+
+
 def _header(value: str) -> str:
     """A header value as is, or as an RFC 2047 encoded word if it is not ASCII."""
+    value = _one_line(value)
     return value if value.isascii() else Header(value, "utf-8").encode()
 
 
 def _address(name: str, address: str) -> str:
     """ "Name <address>", quoted or encoded as needed (a comma in a name stays a name)."""
-    return formataddr((name, address), charset="utf-8")
+    return formataddr((_one_line(name), address), charset="utf-8")
+
+
+def _quoted_printable(body: str) -> str:
+    return quoprimime.body_encode(body.encode("utf-8").decode("latin-1"), eol="\r\n")
 
 
 def build_message(
@@ -120,30 +124,42 @@ def build_message(
     unsubscribe_kind: str | None = None,
     message_id: str | None = None,
 ) -> OutgoingEmail:
-    """A multipart/alternative message (plain text and HTML, UTF-8, quoted-printable).
+    """multipart/alternative: plain text and HTML, UTF-8, quoted-printable, CRLF.
 
-    Built with the email package's compat32 classes and flattened once: the newer
-    EmailMessage API parses every header it is given, and cost 2.7x as much, which a
-    digest run of thousands of messages felt.
+    Written out directly: this one shape of message needs no more, and the email
+    package's general machinery (header objects, parsing, folding, a generator) cost
+    3x the rest of composing a digest, which a run of thousands of messages felt.
+    Headers are not folded, so the unsubscribe link stays one URL (RFC 5322 allows
+    998 characters a line); the tests read every message back with the stdlib parser.
     """
     sender_name, sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
-    message = MIMEMultipart("alternative")
-    message["Subject"] = _header(rendered.subject)
-    message["From"] = _address(sender_name, sender)
-    message["To"] = _address(to.name, to.email)
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id or make_msgid(domain=_mail_domain())
+    headers = [
+        ("Subject", _header(rendered.subject)),
+        ("From", _address(sender_name, sender)),
+        ("To", _address(to.name, to.email)),
+        ("Date", formatdate(localtime=False)),
+        ("Message-ID", message_id or make_msgid(domain=_mail_domain())),
+    ]
     if unsubscribe_kind is not None:
         link = absolute_url("email.unsubscribe", token=unsubscribe_token(to, unsubscribe_kind))
-        message["List-Unsubscribe"] = f"<{link}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.attach(MIMEText(rendered.text, "plain", _UTF8))
-    message.attach(MIMEText(rendered.html, "html", _UTF8))
-    buffer = BytesIO()
-    # No header folding: the unsubscribe link must stay one unbroken URL (RFC 5322
-    # allows lines up to 998 characters; the bodies are quoted-printable, 76 a line).
-    BytesGenerator(buffer, mangle_from_=False, maxheaderlen=0).flatten(message, linesep="\r\n")
-    return OutgoingEmail(sender, to.email, rendered.subject, buffer.getvalue())
+        headers += [
+            ("List-Unsubscribe", f"<{link}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ]
+    boundary = f"=_willing_{secrets.token_hex(12)}"
+    lines = [f"{name}: {value}" for name, value in headers]
+    lines += ["MIME-Version: 1.0", f'Content-Type: multipart/alternative; boundary="{boundary}"']
+    for subtype, body in (("plain", rendered.text), ("html", rendered.html)):
+        lines += [
+            "",
+            f"--{boundary}",
+            f'Content-Type: text/{subtype}; charset="utf-8"',
+            "Content-Transfer-Encoding: quoted-printable",
+            "",
+            _quoted_printable(body),
+        ]
+    lines += ["", f"--{boundary}--", ""]
+    return OutgoingEmail(sender, to.email, rendered.subject, "\r\n".join(lines).encode("ascii"))
 
 
 def _mail_domain() -> str:
