@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -267,27 +267,39 @@ def claim(session: Session, sponsor_id: int, week_start: date, now: datetime) ->
     return token if taken.rowcount == 1 else None
 
 
+# Found by the unique (sponsor, week), then checked for the token: by the token alone
+# it was a scan of every digest ever sent, for each one sent. Built once: a run
+# records thousands of outcomes, and building the statement cost more than running it.
+_deliveries = DigestDelivery.__table__
+_RECORD_OUTCOME = (
+    update(_deliveries)
+    .where(
+        _deliveries.c.sponsor_id == bindparam("b_sponsor_id"),
+        _deliveries.c.week_start == bindparam("b_week_start"),
+        _deliveries.c.claim_token == bindparam("b_token"),
+    )
+    .values(
+        status=bindparam("b_status"),
+        sent_at=bindparam("b_sent_at"),
+        last_error=bindparam("b_last_error"),
+    )
+)
+
+
 def record_outcome(
     session: Session, digest: Digest, token: str, now: datetime, error: str | None
 ) -> None:
-    """Only the run holding the claim records what happened.
-
-    The row is found by its unique (sponsor, week) and then checked for the token: by
-    the token alone it was a scan of every digest ever sent, for each one sent.
-    """
-    session.execute(
-        update(DigestDelivery)
-        .where(
-            DigestDelivery.sponsor_id == digest.sponsor.id,
-            DigestDelivery.week_start == digest.week_start,
-            DigestDelivery.claim_token == token,
-        )
-        .values(
-            status=DeliveryStatus.FAILED if error else DeliveryStatus.SENT,
-            sent_at=None if error else now,
-            last_error=(error or "")[:2000],
-        )
-        .execution_options(synchronize_session=False)
+    """Only the run holding the claim records what happened."""
+    session.connection().execute(
+        _RECORD_OUTCOME,
+        {
+            "b_sponsor_id": digest.sponsor.id,
+            "b_week_start": digest.week_start,
+            "b_token": token,
+            "b_status": DeliveryStatus.FAILED if error else DeliveryStatus.SENT,
+            "b_sent_at": None if error else now,
+            "b_last_error": (error or "")[:2000],
+        },
     )
     session.commit()
 

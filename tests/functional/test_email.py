@@ -129,6 +129,15 @@ def test_a_name_with_a_comma_or_accents_stays_one_recipient(runner, smtp):
     assert "Hello Núñez, Zoë," in text
 
 
+def test_a_line_break_in_a_name_cannot_add_a_header(runner, smtp):
+    sponsor = team(name="Eve\r\nBcc: victim@example.com")
+    assert "sent: 1" in send_digest(runner).output
+    (message,) = smtp.messages
+    assert message["Bcc"] is None
+    assert message["X-Envelope-To"] == sponsor.email
+    assert message["To"].addresses[0].display_name == "Eve Bcc: victim@example.com"
+
+
 def test_a_run_sends_every_digest_over_one_smtp_connection(runner, smtp):
     sponsors = [team(name=f"Sponsor {n}", stalled=(f"Stuck {n}",)) for n in range(3)]
     result = send_digest(runner)
@@ -185,6 +194,23 @@ def test_recording_each_digest_finds_its_row_through_an_index(app, runner, smtp)
             ).fetchall()
             scans = [row[-1] for row in plan if row[-1].startswith("SCAN")]
             assert scans == [], (statement, plan)
+
+
+def test_a_digest_run_costs_one_statement_per_email_beyond_a_fixed_few(runner, smtp):
+    """Reads and claims go by the batch; only each outcome is its own UPDATE (and its
+    own commit, so a crash can resend at most the one email in flight)."""
+
+    def statements_for(sponsors: int, week: int) -> int:
+        for n in range(sponsors):
+            team(name=f"Week {week} sponsor {n}", stalled=(f"Stuck {week}-{n}",))
+        with count_queries() as statements:
+            result = send_digest(runner, MONDAY + timedelta(days=7 * week))
+        assert f"sent: {sponsors + (2 if week else 0)}" in result.output
+        return len(statements)
+
+    two = statements_for(2, 0)
+    six = statements_for(4, 1)  # 2 + 4 sponsors, all due again a week later
+    assert six - two == 4
 
 
 def test_an_interrupted_send_is_taken_over_after_the_lease(runner, smtp):
