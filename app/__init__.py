@@ -60,13 +60,20 @@ def register_extensions(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    """SQLite: enforce foreign keys, WAL for concurrent readers, wait on locks."""
+    """SQLite: enforce foreign keys, WAL for concurrent readers, wait on locks.
+
+    synchronous=NORMAL is SQLite's advice for WAL: a commit no longer waits for the
+    disk (2 ms each, which a digest run of thousands of emails felt); the database
+    cannot be corrupted, and only a power cut may lose the last commits, never an
+    app crash.
+    """
     if type(dbapi_connection).__module__ != "sqlite3":
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
