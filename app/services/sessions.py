@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models import User, UserSession, utcnow
@@ -44,6 +44,17 @@ def start(user: User, *, remember: bool, lifetime: timedelta, now: datetime | No
     return key
 
 
+# Every request of a logged-in user runs this: built once, as building it cost a
+# third of running it.
+_SESSION_AND_USER = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(
+        UserSession.key_hash == bindparam("key_hash"), UserSession.user_id == bindparam("user_id")
+    )
+)
+
+
 def resume(session_id: str, *, idle: timedelta, now: datetime | None = None) -> User | None:
     """The user of a live session, or None if it ended, idled out or expired."""
     user_id, _, key = session_id.partition(":")
@@ -51,9 +62,7 @@ def resume(session_id: str, *, idle: timedelta, now: datetime | None = None) -> 
         return None
     now = now or utcnow()
     row = db.session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == _hash(key), UserSession.user_id == int(user_id))
+        _SESSION_AND_USER, {"key_hash": _hash(key), "user_id": int(user_id)}
     ).first()
     if row is None:
         return None
