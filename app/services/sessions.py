@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import User, UserSession, utcnow
@@ -45,13 +46,15 @@ def start(user: User, *, remember: bool, lifetime: timedelta, now: datetime | No
 
 
 # Every request of a logged-in user runs this: built once, as building it cost a
-# third of running it.
+# third of running it. The user's sponsor comes along (a join, not a second round
+# trip): the recruit's own pages and the dashboard all show them.
 _SESSION_AND_USER = (
     select(UserSession, User)
     .join(User, User.id == UserSession.user_id)
     .where(
         UserSession.key_hash == bindparam("key_hash"), UserSession.user_id == bindparam("user_id")
     )
+    .options(joinedload(User.sponsor))
 )
 
 
