@@ -54,6 +54,8 @@ class Submission(Base):
         ),
         # The review queue: one sponsor's waiting submissions, oldest first, read in
         # order straight off this index however large the team (bench/: 5,000 recruits).
+        # On PostgreSQL it also carries the rest of what the queue lists, so counting
+        # and paging need no heap fetch (an index-only scan); SQLite's rows are at hand.
         Index(
             "ix_submissions_waiting_by_sponsor",
             "sponsor_id",
@@ -61,6 +63,7 @@ class Submission(Base):
             "id",
             sqlite_where=text("status = 'submitted'"),
             postgresql_where=text("status = 'submitted'"),
+            postgresql_include=["recruit_id", "assignment_id", "attempt"],
         ),
         # Waiting submissions across sponsors (the digest, the dashboard's backlog).
         Index("ix_submissions_status_submitted_at", "status", "submitted_at"),

@@ -35,7 +35,7 @@ def upgrade():
 
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.alter_column('sponsor_id', existing_type=sa.Integer(), nullable=False)
-        batch_op.create_index('ix_submissions_waiting_by_sponsor', ['sponsor_id', 'submitted_at', 'id'], unique=False, sqlite_where=sa.text("status = 'submitted'"), postgresql_where=sa.text("status = 'submitted'"))
+        batch_op.create_index('ix_submissions_waiting_by_sponsor', ['sponsor_id', 'submitted_at', 'id'], unique=False, sqlite_where=sa.text("status = 'submitted'"), postgresql_where=sa.text("status = 'submitted'"), postgresql_include=['recruit_id', 'assignment_id', 'attempt'])
         batch_op.create_foreign_key('fk_submissions_recruit_sponsor', 'users', ['recruit_id', 'sponsor_id'], ['id', 'sponsor_id'], onupdate='CASCADE')
 
 
