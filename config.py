@@ -24,7 +24,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     # None means "a SQLite file in the instance folder" (resolved in create_app).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: app/connections.py pings only connections that sat idle.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

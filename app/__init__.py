@@ -51,7 +51,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from app import connections
     from app.services import sessions
+
+    connections.register(app)
 
     @login_manager.user_loader
     def load_user(session_id: str):  # type: ignore[no-untyped-def]
