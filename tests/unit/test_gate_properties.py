@@ -39,8 +39,9 @@ from app.models import Assignment, Submission, SubmissionStatus, Track, User, ut
 from app.services import tracks
 from app.services.errors import AlreadyDecided, InvalidTransition, NotFound
 from app.services.homework import hand_in
-from app.services.progress import CurrentState, StepState, load_progress
+from app.services.progress import CurrentState, StepState, load_progress, unlock_time
 from app.services.review import Decision, decide
+from app.services.standing import recruit_facts
 from tests.factories import AssignmentFactory, TrackFactory, UserFactory
 
 MAX_ATTACHMENT_BYTES = 1024 * 1024
@@ -401,6 +402,27 @@ class GateMachine(RuleBasedStateMachine):
             select(Submission.id).where(Submission.recruit_id == self.recruit_id)
         ).all()
         assert len(count) == self.rows_seen
+
+    @invariant()
+    def the_dashboard_reads_the_same_gate(self) -> None:
+        """The dashboard computes the gate again, in SQL (standing.recruit_facts, one
+        statement for thousands of recruits): it must agree with the recruit's page."""
+        recruit = db.session.get(User, self.recruit_id)
+        progress = load_progress(db.session, recruit)
+        (facts,) = recruit_facts(db.session, [self.sponsor.id], self.recruit_id)
+        current = progress.current
+        assert facts.current_assignment_id == (current.assignment.id if current else None)
+        assert facts.total_steps == progress.total
+        assert facts.done_steps == progress.done_count
+        if current is None:
+            return
+        assert facts.current_title == current.assignment.title
+        waiting = current.latest if progress.current_state == CurrentState.WAITING else None
+        assert facts.waiting_submission_id == (waiting.id if waiting else None)
+        assert (
+            unlock_time(facts.enrolled_at, facts.current_activated_at, facts.previous_approved_at)
+            == progress.unlocked_at
+        )
 
 
 def test_gate_invariants_hold_under_random_hand_ins_reviews_and_edits(app, tmp_path):
