@@ -70,3 +70,17 @@ def test_statement_counts_do_not_grow_with_data(client, auth, db, record_propert
     print(f"\nstatements small={small} large={large}")
     assert small == large
     assert max(large.values()) <= 8
+
+
+def test_the_dashboard_statement_names_its_sponsor_in_the_sql_text(client, auth, db):
+    """psycopg prepares a statement run five times on a connection, and PostgreSQL may
+    then give it one generic plan for every sponsor: the plan for a team of 10 ran for
+    minutes on the bench's team of 5,000. With the sponsor in the text, each sponsor's
+    statement is planned for that sponsor (the bench's dashboard runs hold it to it)."""
+    sponsor, _recruit, _waiting = build(steps=2, recruits=3, attempts=1)
+    auth.login(sponsor)
+    client.get("/")
+    with count_queries() as statements:
+        assert client.get("/").status_code == 200
+    (facts,) = [s for s in statements if s.lstrip().startswith("WITH recruit AS")]
+    assert f"sponsor_id IN ({sponsor.id})" in facts
