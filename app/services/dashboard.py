@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from app.models import Assignment, Submission, SubmissionStatus, Track, User
+from app.models import WAITING, Assignment, Submission, Track, User
 from app.services.standing import Court, Standing, Status, standings
 
 REVIEW_BACKLOG_AFTER = timedelta(hours=48)
@@ -141,10 +141,10 @@ def review_backlog(
             select(Submission)
             .join(User, User.id == Submission.recruit_id)
             .where(
-                User.sponsor_id == sponsor.id,
-                User.archived_at.is_(None),
-                Submission.status == SubmissionStatus.SUBMITTED,
+                Submission.sponsor_id == sponsor.id,
+                WAITING,  # the queue's partial index, for any size of team
                 Submission.submitted_at < now - REVIEW_BACKLOG_AFTER,
+                User.archived_at.is_(None),
             )
             .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
             .order_by(Submission.submitted_at)

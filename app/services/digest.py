@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
-from app.models import DeliveryStatus, DigestDelivery, Submission, SubmissionStatus, User
+from app.models import WAITING, DeliveryStatus, DigestDelivery, Submission, User
 from app.services.dashboard import REVIEW_BACKLOG_AFTER
 from app.services.standing import Standing, sponsor_batches, stalled_by_sponsor
 
@@ -89,16 +89,16 @@ def waiting_reviews(session: Session, sponsor_ids: list[int]) -> dict[int, list[
         select(Submission)
         .join(User, User.id == Submission.recruit_id)
         .where(
-            User.sponsor_id.in_(sponsor_ids),
+            Submission.sponsor_id.in_(sponsor_ids),
+            WAITING,  # the queue's partial index
             User.archived_at.is_(None),
-            Submission.status == SubmissionStatus.SUBMITTED,
         )
         .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
         .order_by(Submission.submitted_at)
     ).all()
     result: dict[int, list[Submission]] = {sponsor_id: [] for sponsor_id in sponsor_ids}
     for submission in rows:
-        result[submission.recruit.sponsor_id].append(submission)  # type: ignore[index]
+        result[submission.sponsor_id].append(submission)
     return result
 
 
