@@ -178,7 +178,7 @@ def statement_counts(url: str, info: dict) -> dict[str, int]:
     from sqlalchemy import event, select
 
     from app.extensions import db
-    from app.models import Submission, SubmissionStatus, User
+    from app.models import WAITING, Submission
 
     app = bench_app(url)
     counts: dict[str, int] = {}
@@ -187,8 +187,7 @@ def statement_counts(url: str, info: dict) -> dict[str, int]:
         sponsor_id = info["sponsor"]["id"]
         waiting = db.session.scalar(
             select(Submission.id)
-            .join(User, User.id == Submission.recruit_id)
-            .where(User.sponsor_id == sponsor_id, Submission.status == SubmissionStatus.SUBMITTED)
+            .where(Submission.sponsor_id == sponsor_id, WAITING)
             .order_by(Submission.submitted_at)
             .limit(1)
         )
@@ -676,9 +675,8 @@ def _waiting(url: str, sponsor_id: int) -> list[int]:
     with engine.connect() as connection:
         ids = connection.execute(
             text(
-                "SELECT s.id FROM submissions s JOIN users u ON u.id = s.recruit_id "
-                "WHERE u.sponsor_id = :sponsor AND s.status = 'submitted' "
-                "ORDER BY s.submitted_at, s.id"
+                "SELECT s.id FROM submissions s WHERE s.sponsor_id = :sponsor "
+                "AND s.status = 'submitted' ORDER BY s.submitted_at, s.id"
             ),
             {"sponsor": sponsor_id},
         ).scalars()

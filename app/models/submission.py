@@ -65,8 +65,6 @@ class Submission(Base):
             postgresql_where=text("status = 'submitted'"),
             postgresql_include=["recruit_id", "assignment_id", "attempt"],
         ),
-        # Waiting submissions across sponsors (the digest, the dashboard's backlog).
-        Index("ix_submissions_status_submitted_at", "status", "submitted_at"),
         # sponsor_id is the recruit's sponsor, copied for the queue's index; the database
         # keeps the copy true (and would carry a change of sponsor along with it).
         ForeignKeyConstraint(

@@ -37,10 +37,13 @@ def upgrade():
         batch_op.alter_column('sponsor_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_index('ix_submissions_waiting_by_sponsor', ['sponsor_id', 'submitted_at', 'id'], unique=False, sqlite_where=sa.text("status = 'submitted'"), postgresql_where=sa.text("status = 'submitted'"), postgresql_include=['recruit_id', 'assignment_id', 'attempt'])
         batch_op.create_foreign_key('fk_submissions_recruit_sponsor', 'users', ['recruit_id', 'sponsor_id'], ['id', 'sponsor_id'], onupdate='CASCADE')
+        # Every reader of waiting submissions now goes by sponsor: the old index is dead weight.
+        batch_op.drop_index('ix_submissions_status_submitted_at')
 
 
 def downgrade():
     with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.create_index('ix_submissions_status_submitted_at', ['status', 'submitted_at'], unique=False)
         batch_op.drop_constraint('fk_submissions_recruit_sponsor', type_='foreignkey')
         batch_op.drop_index('ix_submissions_waiting_by_sponsor', sqlite_where=sa.text("status = 'submitted'"), postgresql_where=sa.text("status = 'submitted'"))
         batch_op.drop_column('sponsor_id')
