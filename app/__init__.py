@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.routing import IdConverter
 from config import Config, ProductionConfig, config_from_env
 
 
@@ -24,6 +25,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         db_file = os.path.join(app.instance_path, "willing.sqlite3")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
+    app.url_map.converters["id"] = IdConverter
 
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -58,7 +60,7 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):  # type: ignore[no-untyped-def]
-        return sessions.resume(session_id, idle=app.config["SESSION_IDLE_TIMEOUT"])
+        return sessions.resume(db.session, session_id, idle=app.config["SESSION_IDLE_TIMEOUT"])
 
 
 @event.listens_for(Engine, "connect")
@@ -113,6 +115,6 @@ def register_commands(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from app.security import add_security_headers
+    from app.http_headers import add_security_headers
 
     app.after_request(add_security_headers)

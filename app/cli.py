@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import click
 from flask import Flask
-from sqlalchemy import select
 
 from app.extensions import db
-from app.models import User, utcnow
+from app.models import utcnow
 from app.services import demo
+from app.services.accounts import find_by_email
 from app.services.digest import run_digest
 from app.services.standing import sponsor_batches, stalled_by_sponsor
 
@@ -42,14 +42,14 @@ def register(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there is data.")
     def seed_demo_command(if_empty: bool) -> None:
         """Fill an empty database with a demo team and print the logins."""
-        if not demo.database_is_empty():
+        if not demo.database_is_empty(db.session):
             if if_empty:
                 click.echo("The database already has data: demo not seeded.")
                 return
             raise click.ClickException(
                 "The database is not empty: seed-demo only fills an empty one."
             )
-        logins = demo.seed_demo()
+        logins = demo.seed_demo(db.session)
         click.echo("Demo data ready. Log in at /login with any of these:")
         for login in logins:
             click.echo(f"  {login.role:<34} {login.email}")
@@ -127,7 +127,7 @@ COLUMNS = ["sponsor", "recruit", "current_assignment", "days_idle", "last_check_
 def _stalled_rows(now: datetime, sponsor_email: str | None):  # type: ignore[no-untyped-def]
     session = db.session
     if sponsor_email:
-        sponsor = session.scalar(select(User).where(User.email == sponsor_email.strip().lower()))
+        sponsor = find_by_email(session, sponsor_email)
         if sponsor is None:
             raise click.ClickException(f"No account with the email {sponsor_email}.")
         batches = [[sponsor]]

@@ -6,6 +6,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.services.errors import NotFound
+
 MESSAGES = {
     400: ("Something was wrong with that request", "Please go back and try again."),
     403: ("Not allowed", "You don't have access to this page."),
@@ -50,6 +52,11 @@ def register(app: Flask) -> None:
         return _render(
             400, "Your form expired or came from elsewhere. Reload the page and send it again."
         )
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):  # type: ignore[no-untyped-def]
+        """A service found nothing this user may see: the same page as an unknown URL."""
+        return _render(404)
 
     @app.errorhandler(413)
     def too_large(error: HTTPException):  # type: ignore[no-untyped-def]

@@ -29,6 +29,11 @@ def page_number() -> int:
     return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
 
 
+def form_status(form: FlaskForm) -> int:
+    """400 for a form that was sent and refused (it is shown again with its errors), else 200."""
+    return 400 if request.method == "POST" and form.errors else 200
+
+
 def is_safe_next(target: str | None) -> bool:
     """A `next` URL is safe only when it is a path on this site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:

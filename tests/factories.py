@@ -9,7 +9,20 @@ from factory.alchemy import SQLAlchemyModelFactory
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
-from app.models import Assignment, Submission, SubmissionStatus, Track, User, utcnow
+from app.models import (
+    Assignment,
+    AuditEvent,
+    CheckIn,
+    CheckInChannel,
+    CheckInOutcome,
+    LoginFailure,
+    Submission,
+    SubmissionStatus,
+    Track,
+    User,
+    UserSession,
+    utcnow,
+)
 
 DEFAULT_PASSWORD = "correct horse battery"  # noqa: S105
 _HASH = generate_password_hash(DEFAULT_PASSWORD, method="pbkdf2:sha256:1000")
@@ -70,6 +83,51 @@ class SubmissionFactory(BaseFactory):
     status = SubmissionStatus.SUBMITTED
     submitted_at = factory.LazyFunction(utcnow)
     feedback = ""
+
+
+class CheckInFactory(BaseFactory):
+    class Meta:
+        model = CheckIn
+
+    recruit = factory.SubFactory(UserFactory)
+    sponsor = factory.SubFactory(UserFactory)
+    happened_at = factory.LazyFunction(lambda: utcnow() - timedelta(hours=1))
+    channel = CheckInChannel.CALL
+    outcome = CheckInOutcome.REACHED
+    note = ""
+    snooze_until = factory.LazyAttribute(lambda c: c.happened_at + timedelta(days=7))
+
+
+class AuditEventFactory(BaseFactory):
+    class Meta:
+        model = AuditEvent
+
+    actor = factory.SubFactory(UserFactory)
+    subject_id = None
+    action = "checked_in"
+    detail = ""
+    created_at = factory.LazyFunction(utcnow)
+
+
+class UserSessionFactory(BaseFactory):
+    class Meta:
+        model = UserSession
+
+    user = factory.SubFactory(UserFactory)
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    remember = False
+    created_at = factory.LazyFunction(utcnow)
+    last_seen_at = factory.LazyFunction(utcnow)
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=7))
+
+
+class LoginFailureFactory(BaseFactory):
+    class Meta:
+        model = LoginFailure
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    address = "10.0.0.1"
+    created_at = factory.LazyFunction(utcnow)
 
 
 def make_track(owner: User, steps: int = 3, *, default: bool = True) -> Track:

@@ -1,3 +1,5 @@
+"""The account forms: register, log in, profile, forgotten and changed passwords."""
+
 from __future__ import annotations
 
 from wtforms import (

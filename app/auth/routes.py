@@ -1,8 +1,10 @@
+"""Accounts over HTTP: register (with or without an invite), log in and out, profile,
+password change, and the forgotten-password link. The rules live in services.accounts."""
+
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from app.auth import bp
 from app.auth.forms import (
@@ -15,11 +17,12 @@ from app.auth.forms import (
 )
 from app.email import send
 from app.extensions import db
-from app.forms_common import is_safe_next
+from app.forms_common import form_status, is_safe_next
 from app.mailbox.compose import reset_message
-from app.models import User
-from app.services import accounts, sessions, throttle
+from app.models import User, utcnow
+from app.services import accounts, sessions
 from app.services.errors import EmailTaken, InvalidResetLink, InviteInvalid
+from app.services.throttle import Throttled
 
 
 def establish_session(user: User, remember: bool = False) -> None:
@@ -28,7 +31,7 @@ def establish_session(user: User, remember: bool = False) -> None:
     lifetime = (
         config["REMEMBER_COOKIE_DURATION"] if remember else config["SESSION_ABSOLUTE_LIFETIME"]
     )
-    sessions.start(user, remember=remember, lifetime=lifetime)
+    sessions.start(db.session, user, remember=remember, lifetime=lifetime)
     session.clear()
     login_user(user, remember=remember, duration=config["REMEMBER_COOKIE_DURATION"])
 
@@ -58,6 +61,7 @@ def _register(invite_token: str | None):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             user = accounts.register_user(
+                db.session,
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,
@@ -72,7 +76,7 @@ def _register(invite_token: str | None):  # type: ignore[no-untyped-def]
             establish_session(user)
             flash(f"Welcome to Willing, {user.name}!", "success")
             return redirect(url_for("dashboard.home"))
-    return render_template("auth/register.html", form=form, sponsor=sponsor)
+    return render_template("auth/register.html", form=form, sponsor=sponsor), form_status(form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,29 +85,29 @@ def login():
         return redirect(url_for("dashboard.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        address = request.remote_addr or "unknown"
-        wait = throttle.minutes_to_wait(form.email.data, address)
-        if wait:
-            form.password.errors = [
-                f"Too many failed attempts. Try again in {wait} minute{'s' if wait != 1 else ''}."
-            ]
+        try:
+            user = accounts.log_in(
+                db.session,
+                form.email.data,
+                form.password.data,
+                address=request.remote_addr or "unknown",
+                now=utcnow(),
+            )
+        except Throttled as exc:
+            form.password.errors = [str(exc)]
             return render_template("auth/login.html", form=form), 429
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is None:
-            throttle.record_failure(form.email.data, address)
-            form.password.errors = ["That email and password don't match an account."]
-        else:
-            throttle.forget_failures(user.email)
+        if user is not None:
             establish_session(user, remember=form.remember.data)
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("dashboard.home"))
-    return render_template("auth/login.html", form=form)
+        form.password.errors = ["That email and password don't match an account."]
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        sessions.end(current_user)
+        sessions.end(db.session, current_user)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -116,10 +120,14 @@ def account():
     """Edit name and time zone."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        accounts.update_profile(current_user, name=form.name.data, timezone=form.timezone.data)
+        accounts.update_profile(
+            db.session, current_user, name=form.name.data, timezone=form.timezone.data
+        )
         flash("Your profile is saved.", "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, password_form=ChangePasswordForm())
+    return render_template(
+        "auth/account.html", form=form, password_form=ChangePasswordForm()
+    ), form_status(form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -130,7 +138,7 @@ def change_password():
         return redirect(url_for("auth.account"))
     if form.validate_on_submit():
         if accounts.change_password(
-            current_user, form.current_password.data, form.new_password.data
+            db.session, current_user, form.current_password.data, form.new_password.data
         ):
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("auth.account"))
@@ -145,28 +153,31 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.email == form.email.data.lower()))
+        user = accounts.find_by_email(db.session, form.email.data)
         if user is not None:
             try:
                 send(reset_message(user, accounts.reset_token(user)))
             except Exception as exc:  # noqa: BLE001 - same answer; the failure is logged
                 current_app.logger.warning("password reset mail not sent: %s", exc)
         return render_template("auth/forgot_sent.html", email=form.email.data)
-    return render_template("auth/forgot.html", form=form)
+    return render_template("auth/forgot.html", form=form), form_status(form)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
-        user = accounts.user_for_reset_token(token)
+        accounts.user_for_reset_token(db.session, token)
     except InvalidResetLink as exc:
         return render_template("auth/reset_invalid.html", reason=str(exc)), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        accounts.reset_password(user, form.new_password.data)
+        try:
+            accounts.reset_password(db.session, token, form.new_password.data)
+        except InvalidResetLink as exc:
+            return render_template("auth/reset_invalid.html", reason=str(exc)), 400
         logout_user()
         flash(
             "Your password is changed and every other session is logged out. Log in now.", "success"
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form)
+    return render_template("auth/reset.html", form=form), form_status(form)

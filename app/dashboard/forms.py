@@ -1,3 +1,5 @@
+"""The sponsor's forms: dashboard filters, a check-in, settings, and one-button confirms."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,18 +1,22 @@
+"""The sponsor's pages: the dashboard and its CSV, a recruit's page with check-ins,
+archive and restore, the invite link and settings. Recruits are looked up among the
+sponsor's own (services.people), so anybody else's id is a 404."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.dashboard import bp
 from app.dashboard.forms import CheckInForm, ConfirmForm, FilterForm, SettingsForm
 from app.extensions import db
-from app.forms_common import is_safe_next, page_number
+from app.forms_common import form_status, is_safe_next, page_number
 from app.models import utcnow
 from app.services import accounts, audit, checkins
 from app.services.dashboard import build_dashboard, dashboard_csv, filter_and_sort
-from app.services.errors import InvalidTransition, NotFound
+from app.services.errors import InvalidTransition
 from app.services.people import get_own_recruit
 from app.services.progress import load_progress
 from app.services.standing import Status, standings
@@ -80,16 +84,13 @@ def export_csv():
 @login_required
 def regenerate_invite():
     if ConfirmForm().validate_on_submit():
-        accounts.regenerate_invite(current_user)
+        accounts.regenerate_invite(db.session, current_user)
         flash("You have a new invite link. The old one no longer works.", "success")
     return redirect(url_for("dashboard.home"))
 
 
 def _own_recruit(recruit_id: int):  # type: ignore[no-untyped-def]
-    try:
-        return get_own_recruit(db.session, current_user, recruit_id)
-    except NotFound:
-        abort(404)
+    return get_own_recruit(db.session, current_user, recruit_id)
 
 
 def _to_utc(local: datetime) -> datetime:
@@ -116,7 +117,7 @@ def _render_recruit(recruit, form: CheckInForm, status: int = 200):  # type: ign
     ), status
 
 
-@bp.route("/recruits/<int:recruit_id>")
+@bp.route("/recruits/<id:recruit_id>")
 @login_required
 def recruit(recruit_id: int):
     recruit = _own_recruit(recruit_id)
@@ -124,7 +125,7 @@ def recruit(recruit_id: int):
     return _render_recruit(recruit, form)
 
 
-@bp.route("/recruits/<int:recruit_id>/check-ins", methods=["POST"])
+@bp.route("/recruits/<id:recruit_id>/check-ins", methods=["POST"])
 @login_required
 def check_in(recruit_id: int):
     recruit = _own_recruit(recruit_id)
@@ -134,6 +135,7 @@ def check_in(recruit_id: int):
     snooze = form.snooze_until.data
     try:
         checkins.log_check_in(
+            db.session,
             current_user,
             recruit.id,
             happened_at=_to_utc(form.happened_at.data),
@@ -154,22 +156,22 @@ def check_in(recruit_id: int):
     )
 
 
-@bp.route("/recruits/<int:recruit_id>/archive", methods=["POST"])
+@bp.route("/recruits/<id:recruit_id>/archive", methods=["POST"])
 @login_required
 def archive(recruit_id: int):
     recruit = _own_recruit(recruit_id)
     if ConfirmForm().validate_on_submit():
-        checkins.archive_recruit(current_user, recruit.id)
+        checkins.archive_recruit(db.session, current_user, recruit.id)
         flash(f"{recruit.name} is archived. Their history is kept.", "success")
     return redirect(url_for("dashboard.recruit", recruit_id=recruit.id))
 
 
-@bp.route("/recruits/<int:recruit_id>/restore", methods=["POST"])
+@bp.route("/recruits/<id:recruit_id>/restore", methods=["POST"])
 @login_required
 def restore(recruit_id: int):
     recruit = _own_recruit(recruit_id)
     if ConfirmForm().validate_on_submit():
-        checkins.restore_recruit(current_user, recruit.id)
+        checkins.restore_recruit(db.session, current_user, recruit.id)
         flash(f"{recruit.name} is back on your dashboard.", "success")
     return redirect(url_for("dashboard.recruit", recruit_id=recruit.id))
 
@@ -180,6 +182,7 @@ def settings():
     form = SettingsForm(obj=current_user)
     if form.validate_on_submit():
         accounts.update_settings(
+            db.session,
             current_user,
             stall_threshold_days=form.stall_threshold_days.data,
             digest_weekday=form.digest_weekday.data,
@@ -190,4 +193,4 @@ def settings():
         )
         flash("Settings saved.", "success")
         return redirect(url_for("dashboard.settings"))
-    return render_template("dashboard/settings.html", form=form), 400 if form.errors else 200
+    return render_template("dashboard/settings.html", form=form), form_status(form)

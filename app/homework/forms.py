@@ -1,3 +1,5 @@
+"""The hand-in form: an answer, an optional http(s) link and an optional attachment."""
+
 from __future__ import annotations
 
 from flask_wtf.file import FileField

@@ -1,3 +1,6 @@
+"""The recruit's pages: their track (done steps, the open one, locked titles), the
+hand-in form, and attachments, which only the recruit and their sponsor can download."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +13,7 @@ from app.homework import bp
 from app.homework.forms import HandInForm
 from app.mailbox.delivery import deliver_for_submission
 from app.services import homework as service
-from app.services.errors import InvalidTransition, NotFound
+from app.services.errors import InvalidTransition
 from app.services.progress import load_progress
 from app.services.uploads import UploadRejected
 
@@ -33,7 +36,7 @@ def track():
     return _render_track(HandInForm())
 
 
-@bp.route("/homework/<int:assignment_id>/hand-in", methods=["POST"])
+@bp.route("/homework/<id:assignment_id>/hand-in", methods=["POST"])
 def hand_in(assignment_id: int):
     form = HandInForm()
     if not form.validate_on_submit():
@@ -43,6 +46,7 @@ def hand_in(assignment_id: int):
         upload = service.Upload(form.attachment.data.stream, form.attachment.data.filename)
     try:
         submission = service.hand_in(
+            db.session,
             current_user,
             assignment_id,
             answer=form.answer.data,
@@ -52,8 +56,6 @@ def hand_in(assignment_id: int):
             max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
             quota_bytes=current_app.config["ATTACHMENT_QUOTA_BYTES"],
         )
-    except NotFound:
-        abort(404)
     except UploadRejected as exc:
         form.attachment.errors = [str(exc)]
         return _render_track(form, 400)
@@ -65,13 +67,10 @@ def hand_in(assignment_id: int):
     return redirect(url_for("homework.track"))
 
 
-@bp.route("/submissions/<int:submission_id>/attachment")
+@bp.route("/submissions/<id:submission_id>/attachment")
 def attachment(submission_id: int):
     """The file, only for the recruit and their sponsor, always as a download."""
-    try:
-        submission = service.get_viewable_submission(current_user, submission_id)
-    except NotFound:
-        abort(404)
+    submission = service.get_viewable_submission(db.session, current_user, submission_id)
     if not submission.attachment_path:
         abort(404)
     path = os.path.join(current_app.config["UPLOAD_FOLDER"], submission.attachment_path)

@@ -1,3 +1,5 @@
+"""Unsubscribe links (one click, no login) and this week's digest as the email says it."""
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -24,7 +26,7 @@ def unsubscribe(token: str):
     kind = decoded[1]
     done = request.method == "POST"
     if done:
-        set_email_preference(user, kind, enabled=False)
+        set_email_preference(db.session, user, kind, enabled=False)
     return render_template(
         "mailbox/unsubscribe.html", invalid=False, done=done, label=EmailKind.LABEL[kind]
     )

@@ -1,12 +1,13 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
+from app.models.audit import AuditAction, AuditEvent
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.checkin import CheckIn, CheckInChannel, CheckInOutcome
 from app.models.email import DeliveryStatus, DigestDelivery, Notification, NotificationKind
-from app.models.security import AuditAction, AuditEvent, LoginFailure, UserSession
+from app.models.login import LoginFailure, UserSession
 from app.models.submission import WAITING, Submission, SubmissionStatus
 from app.models.track import Assignment, Track
-from app.models.user import User
+from app.models.user import User, normalize_email
 
 __all__ = [
     "Assignment",
@@ -28,5 +29,6 @@ __all__ = [
     "User",
     "UserSession",
     "WAITING",
+    "normalize_email",
     "utcnow",
 ]

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 DEFAULT_STALL_THRESHOLD_DAYS = 7
 
 
+def normalize_email(email: str) -> str:
+    """The one spelling of an address we store and compare: no spaces around, lower case."""
+    return email.strip().lower()
+
+
 def new_invite_token() -> str:
     """An unguessable token for a personal invite link."""
     return secrets.token_urlsafe(16)
@@ -70,7 +75,7 @@ class User(UserMixin, Base):
 
     @validates("email")
     def _normalize_email(self, _key: str, value: str) -> str:
-        return value.strip().lower()
+        return normalize_email(value)
 
     # The key of the login (UserSession) this request runs under; set when loaded.
     session_key = ""

@@ -1,3 +1,5 @@
+"""The review decision: feedback and exactly one of approve or send back."""
+
 from __future__ import annotations
 
 from wtforms import SubmitField, TextAreaField

@@ -1,6 +1,9 @@
+"""The sponsor's review queue and the review page, where a hand-in is approved (which
+opens the next step) or sent back with feedback, once."""
+
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -9,7 +12,7 @@ from app.mailbox.delivery import deliver_for_submission
 from app.review import bp
 from app.review.forms import DecisionForm
 from app.services import review as service
-from app.services.errors import AlreadyDecided, InvalidTransition, NotFound
+from app.services.errors import AlreadyDecided, InvalidTransition
 
 
 @bp.before_request
@@ -36,18 +39,15 @@ def _render_review(submission, form: DecisionForm, status: int = 200):  # type: 
     ), status
 
 
-@bp.route("/review/<int:submission_id>", methods=["GET", "POST"])
+@bp.route("/review/<id:submission_id>", methods=["GET", "POST"])
 def review(submission_id: int):
-    try:
-        submission = service.get_reviewable(db.session, current_user, submission_id)
-    except NotFound:
-        abort(404)
+    submission = service.get_reviewable(db.session, current_user, submission_id)
     form = DecisionForm()
     if not form.validate_on_submit():
         return _render_review(submission, form, 400 if request.method == "POST" else 200)
     decision = service.Decision.APPROVE if form.approve.data else service.Decision.REQUEST_CHANGES
     try:
-        service.decide(current_user, submission.id, decision, form.feedback.data or "")
+        service.decide(db.session, current_user, submission.id, decision, form.feedback.data or "")
     except AlreadyDecided as exc:
         flash(str(exc), "error")
         return redirect(url_for("review.review", submission_id=submission.id))

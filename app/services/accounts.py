@@ -8,14 +8,13 @@ from zoneinfo import available_timezones
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db
-from app.models import AuditAction, Track, User, utcnow
-from app.services import audit, sessions
+from app.models import AuditAction, Track, User, normalize_email, utcnow
+from app.services import audit, sessions, throttle
 from app.services.errors import EmailTaken, InvalidResetLink, InviteInvalid
 
 # A real hash to compare against when the account does not exist, so a miss costs
@@ -34,8 +33,11 @@ def hash_password(password: str) -> str:
 
 def email_taken(session: Session, email: str) -> bool:
     """True when an account already uses this address, in any letter case."""
-    normalized = email.strip().lower()
-    return bool(session.scalar(select(func.count()).where(User.email == normalized)))
+    return bool(session.scalar(select(func.count()).where(User.email == normalize_email(email))))
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
 def find_sponsor_by_invite(session: Session, token: str) -> User:
@@ -48,6 +50,7 @@ def find_sponsor_by_invite(session: Session, token: str) -> User:
 
 
 def register_user(
+    session: Session,
     *,
     name: str,
     email: str,
@@ -57,7 +60,6 @@ def register_user(
     now: datetime | None = None,
 ) -> User:
     """Create an account; through an invite it joins the sponsor and their default track."""
-    session = db.session
     now = now or utcnow()
     sponsor = find_sponsor_by_invite(session, invite_token) if invite_token else None
     default_track_id = None
@@ -84,9 +86,24 @@ def register_user(
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
+def log_in(session: Session, email: str, password: str, address: str, now: datetime) -> User | None:
+    """The account these credentials open, or None; throttle.Throttled past the limits.
+
+    The attempt is counted before the password is checked (see services.throttle), and
+    a miss costs about the time of a wrong password, so timing tells no account apart.
+    """
+    attempt = throttle.begin(session, email, address, now)
+    user = authenticate(session, email, password)
+    if user is None:
+        throttle.failed(session, attempt)
+    else:
+        throttle.succeeded(session, attempt)
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
     """The account for these credentials, or None; similar time either way."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = find_by_email(session, email)
     if user is None:
         method = current_app.config["PASSWORD_HASH_METHOD"]
         if method not in _DUMMY_HASH:
@@ -96,33 +113,34 @@ def authenticate(email: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
-def change_password(user: User, current_password: str, new_password: str) -> bool:
+def change_password(session: Session, user: User, current_password: str, new_password: str) -> bool:
     """Set a new password if the current one is right; ends the user's other sessions."""
     if not check_password_hash(user.password_hash, current_password):
         return False
     user.password_hash = hash_password(new_password)
-    db.session.commit()
-    sessions.end_all(user, keep_current=True)
+    sessions.end_all(session, user, keep_current=True)
+    session.commit()
     return True
 
 
-def update_profile(user: User, *, name: str, timezone: str) -> None:
+def update_profile(session: Session, user: User, *, name: str, timezone: str) -> None:
     user.name = name.strip()
     user.timezone = timezone
-    db.session.commit()
+    session.commit()
 
 
-def regenerate_invite(user: User) -> str:
+def regenerate_invite(session: Session, user: User) -> str:
     """Give the user a new invite token; the old link stops working at once."""
     from app.models.user import new_invite_token
 
     user.invite_token = new_invite_token()
-    audit.record(db.session, user, AuditAction.INVITE_REGENERATED)
-    db.session.commit()
+    audit.record(session, user, AuditAction.INVITE_REGENERATED)
+    session.commit()
     return user.invite_token
 
 
 def update_settings(
+    session: Session,
     user: User,
     *,
     stall_threshold_days: int,
@@ -145,16 +163,16 @@ def update_settings(
     for name, value in wanted.items():
         setattr(user, name, value)
     if changed:
-        audit.record(db.session, user, AuditAction.SETTINGS_CHANGED, detail="; ".join(changed))
-    db.session.commit()
+        audit.record(session, user, AuditAction.SETTINGS_CHANGED, detail="; ".join(changed))
+    session.commit()
 
 
-def set_email_preference(user: User, kind: str, *, enabled: bool) -> None:
+def set_email_preference(session: Session, user: User, kind: str, *, enabled: bool) -> None:
     """Turn one kind of email on or off (from settings or an unsubscribe link)."""
     from app.email import EmailKind
 
     setattr(user, EmailKind.PREFERENCE[kind], enabled)
-    db.session.commit()
+    session.commit()
 
 
 RESET_MAX_AGE = timedelta(hours=1)
@@ -173,7 +191,7 @@ def reset_token(user: User) -> str:
     return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
 
 
-def user_for_reset_token(token: str, now: datetime | None = None) -> User:
+def user_for_reset_token(session: Session, token: str, now: datetime | None = None) -> User:
     """The account a reset link is for; InvalidResetLink if expired, used, forged or orphaned."""
     try:
         data, signed_at = _reset_serializer().loads(token, return_timestamp=True)
@@ -181,14 +199,35 @@ def user_for_reset_token(token: str, now: datetime | None = None) -> User:
         raise InvalidResetLink("This reset link is not valid.") from exc
     if (now or utcnow()) - signed_at > RESET_MAX_AGE:
         raise InvalidResetLink("This reset link has expired: links work for one hour.")
-    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    user = session.get(User, data.get("u")) if isinstance(data, dict) else None
     if user is None or data.get("p") != _password_fingerprint(user):
-        raise InvalidResetLink("This reset link was already used or is not valid any more.")
+        raise InvalidResetLink(ALREADY_USED)
     return user
 
 
-def reset_password(user: User, new_password: str) -> None:
-    """Set the new password and end every session of the account."""
-    user.password_hash = hash_password(new_password)
-    db.session.commit()
-    sessions.end_all(user)
+ALREADY_USED = "This reset link was already used or is not valid any more."
+
+
+def reset_password(
+    session: Session, token: str, new_password: str, now: datetime | None = None
+) -> User:
+    """Set the new password through a reset link, once, and end every session.
+
+    The UPDATE changes the password only if it is still the one the link was made
+    for: of two browsers using one link at the same moment, one wins and the other
+    gets InvalidResetLink, whatever the order of their reads.
+    """
+    user = user_for_reset_token(session, token, now)
+    changed = session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_hash == user.password_hash)
+        .values(password_hash=hash_password(new_password))
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        session.rollback()
+        raise InvalidResetLink(ALREADY_USED)
+    sessions.end_all(session, user, now=now)
+    session.commit()
+    session.refresh(user)
+    return user

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from app.extensions import db
+from sqlalchemy.orm import Session
+
 from app.models import AuditAction, CheckIn, CheckInOutcome, User, utcnow
 from app.services import audit
 from app.services.errors import InvalidTransition
@@ -15,6 +16,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def log_check_in(
+    session: Session,
     sponsor: User,
     recruit_id: int,
     *,
@@ -27,7 +29,7 @@ def log_check_in(
 ) -> CheckIn:
     """Record a check-in; it snoozes the stalled flag, and "left" archives the recruit."""
     now = now or utcnow()
-    recruit = get_own_recruit(db.session, sponsor, recruit_id)
+    recruit = get_own_recruit(session, sponsor, recruit_id)
     if happened_at > now + CLOCK_SKEW:
         raise InvalidTransition("A check-in can't be in the future.", "happened_at")
     if outcome == CheckInOutcome.PAUSED and (snooze_until is None or snooze_until <= now):
@@ -38,7 +40,7 @@ def log_check_in(
         snooze_until = None
         recruit.archived_at = now
     elif snooze_until is None:
-        facts = recruit_facts(db.session, [sponsor.id], recruit.id)
+        facts = recruit_facts(session, [sponsor.id], recruit.id)
         threshold = facts[0].threshold_days if facts else sponsor.stall_threshold_days
         snooze_until = default_snooze_until(happened_at, threshold)
     check_in = CheckIn(
@@ -51,28 +53,30 @@ def log_check_in(
         snooze_until=snooze_until,
         created_at=now,
     )
-    db.session.add(check_in)
-    audit.record(db.session, sponsor, AuditAction.CHECKED_IN, recruit, f"{channel}: {outcome}")
+    session.add(check_in)
+    audit.record(session, sponsor, AuditAction.CHECKED_IN, recruit, f"{channel}: {outcome}")
     if outcome == CheckInOutcome.LEFT:
-        audit.record(db.session, sponsor, AuditAction.ARCHIVED, recruit, "left the business")
-    db.session.commit()
+        audit.record(session, sponsor, AuditAction.ARCHIVED, recruit, "left the business")
+    session.commit()
     return check_in
 
 
-def archive_recruit(sponsor: User, recruit_id: int, now: datetime | None = None) -> User:
-    recruit = get_own_recruit(db.session, sponsor, recruit_id)
+def archive_recruit(
+    session: Session, sponsor: User, recruit_id: int, now: datetime | None = None
+) -> User:
+    recruit = get_own_recruit(session, sponsor, recruit_id)
     if recruit.archived_at is None:
         recruit.archived_at = now or utcnow()
-        audit.record(db.session, sponsor, AuditAction.ARCHIVED, recruit)
-        db.session.commit()
+        audit.record(session, sponsor, AuditAction.ARCHIVED, recruit)
+        session.commit()
     return recruit
 
 
-def restore_recruit(sponsor: User, recruit_id: int) -> User:
+def restore_recruit(session: Session, sponsor: User, recruit_id: int) -> User:
     """Bring an archived recruit back onto the dashboard and into stalled lists."""
-    recruit = get_own_recruit(db.session, sponsor, recruit_id)
+    recruit = get_own_recruit(session, sponsor, recruit_id)
     if recruit.archived_at is not None:
         recruit.archived_at = None
-        audit.record(db.session, sponsor, AuditAction.RESTORED, recruit)
-        db.session.commit()
+        audit.record(session, sponsor, AuditAction.RESTORED, recruit)
+        session.commit()
     return recruit

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from app.extensions import db
 from app.models import (
     Assignment,
     CheckIn,
@@ -63,14 +63,13 @@ class DemoLogin:
     email: str
 
 
-def database_is_empty() -> bool:
-    return not db.session.scalar(select(func.count(User.id)))
+def database_is_empty(session: Session) -> bool:
+    return not session.scalar(select(func.count(User.id)))
 
 
-def seed_demo(now: datetime | None = None) -> list[DemoLogin]:
+def seed_demo(session: Session, now: datetime | None = None) -> list[DemoLogin]:
     """Fill an empty database with an upline, a sponsor, a track and recruits at each step."""
     now = now or utcnow()
-    session = db.session
     password_hash = hash_password(DEMO_PASSWORD)
 
     def person(name: str, email: str, sponsor: User | None, joined_days_ago: float) -> User:

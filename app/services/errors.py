@@ -9,10 +9,6 @@ class NotFound(DomainError):
     """The object does not exist for this user (other people's objects look absent)."""
 
 
-class NotAllowed(DomainError):
-    """The user may see the object but not do this to it."""
-
-
 class InvalidTransition(DomainError):
     """The action does not fit the object's current state."""
 

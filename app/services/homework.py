@@ -8,8 +8,8 @@ from typing import IO
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from app.extensions import db
 from app.models import Submission, SubmissionStatus, User, utcnow
 from app.services import notifications
 from app.services.errors import InvalidTransition, NotFound
@@ -24,6 +24,7 @@ class Upload:
 
 
 def hand_in(
+    session: Session,
     recruit: User,
     assignment_id: int,
     *,
@@ -40,7 +41,6 @@ def hand_in(
     Raises InvalidTransition (with a message for the recruit) for a locked, done,
     finished or already-waiting assignment, and UploadRejected for a bad file.
     """
-    session = db.session
     progress = load_progress(session, recruit)
     step = next((s for s in progress.steps if s.assignment.id == assignment_id), None)
     if step is None:
@@ -51,7 +51,7 @@ def hand_in(
     stored: StoredFile | None = None
     if upload is not None:
         if quota_bytes is not None:
-            _check_quota(recruit, upload, quota_bytes)
+            _check_quota(session, recruit, upload, quota_bytes)
         stored = store_upload(upload.stream, upload.filename, upload_folder, max_attachment_bytes)
     attempt = (
         session.scalar(
@@ -89,9 +89,9 @@ def hand_in(
     return submission
 
 
-def _check_quota(recruit: User, upload: Upload, quota_bytes: int) -> None:
+def _check_quota(session: Session, recruit: User, upload: Upload, quota_bytes: int) -> None:
     """Refuse a file that would take the recruit past their storage quota."""
-    used = db.session.scalar(
+    used = session.scalar(
         select(func.coalesce(func.sum(Submission.attachment_size), 0)).where(
             Submission.recruit_id == recruit.id
         )
@@ -117,9 +117,9 @@ def _refusal(current_state: CurrentState | None, step_state: str) -> str:
     return "This assignment is still locked: finish the current one first."
 
 
-def get_viewable_submission(viewer: User, submission_id: int) -> Submission:
+def get_viewable_submission(session: Session, viewer: User, submission_id: int) -> Submission:
     """A submission its recruit or the recruit's own sponsor may see; others get NotFound."""
-    submission = db.session.get(Submission, submission_id)
+    submission = session.get(Submission, submission_id)
     if submission is None:
         raise NotFound("No such submission.")
     recruit = submission.recruit

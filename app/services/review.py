@@ -10,7 +10,6 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from app.extensions import db
 from app.models import WAITING, Assignment, Submission, SubmissionStatus, User, utcnow
 from app.services import audit, notifications
 from app.services.errors import AlreadyDecided, InvalidTransition, NotFound
@@ -130,6 +129,7 @@ def attempts_of(session: Session, submission: Submission) -> list[Submission]:
 
 
 def decide(
+    session: Session,
     sponsor: User,
     submission_id: int,
     decision: Decision,
@@ -142,7 +142,6 @@ def decide(
     racing decisions only one changes a row, the other gets AlreadyDecided. Approval
     is the unlock of the next step (the gate derives it), so this is one transaction.
     """
-    session = db.session
     submission = get_reviewable(session, sponsor, submission_id)
     if submission.status != SubmissionStatus.SUBMITTED:
         raise AlreadyDecided(ALREADY_DECIDED)

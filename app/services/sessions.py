@@ -13,9 +13,8 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
-from app.extensions import db
 from app.models import User, UserSession, utcnow
 
 # Writing last_seen_at on every request would make every page a write.
@@ -26,11 +25,18 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def start(user: User, *, remember: bool, lifetime: timedelta, now: datetime | None = None) -> str:
+def start(
+    session: Session,
+    user: User,
+    *,
+    remember: bool,
+    lifetime: timedelta,
+    now: datetime | None = None,
+) -> str:
     """Open a session for this login and return its key (also set on the user)."""
     now = now or utcnow()
     key = secrets.token_urlsafe(32)
-    db.session.add(
+    session.add(
         UserSession(
             key_hash=_hash(key),
             user_id=user.id,
@@ -40,7 +46,7 @@ def start(user: User, *, remember: bool, lifetime: timedelta, now: datetime | No
             expires_at=now + lifetime,
         )
     )
-    db.session.commit()
+    session.commit()
     user.session_key = key
     return key
 
@@ -58,13 +64,15 @@ _SESSION_AND_USER = (
 )
 
 
-def resume(session_id: str, *, idle: timedelta, now: datetime | None = None) -> User | None:
+def resume(
+    session: Session, session_id: str, *, idle: timedelta, now: datetime | None = None
+) -> User | None:
     """The user of a live session, or None if it ended, idled out or expired."""
     user_id, _, key = session_id.partition(":")
     if not user_id.isdigit() or not key:
         return None
     now = now or utcnow()
-    row = db.session.execute(
+    row = session.execute(
         _SESSION_AND_USER, {"key_hash": _hash(key), "user_id": int(user_id)}
     ).first()
     if row is None:
@@ -76,29 +84,31 @@ def resume(session_id: str, *, idle: timedelta, now: datetime | None = None) -> 
         return None
     if now - login.last_seen_at >= TOUCH_EVERY:
         login.last_seen_at = now
-        db.session.commit()
+        session.commit()
     user.session_key = key
     return user
 
 
-def end(user: User, now: datetime | None = None) -> None:
+def end(session: Session, user: User, now: datetime | None = None) -> None:
     """Log out this session only."""
     if user.session_key:
-        db.session.execute(
+        session.execute(
             update(UserSession)
             .where(UserSession.key_hash == _hash(user.session_key), UserSession.ended_at.is_(None))
             .values(ended_at=now or utcnow())
         )
-        db.session.commit()
+        session.commit()
 
 
-def end_all(user: User, *, keep_current: bool = False, now: datetime | None = None) -> int:
-    """Log out every session of the user (or every other one); how many ended."""
+def end_all(
+    session: Session, user: User, *, keep_current: bool = False, now: datetime | None = None
+) -> int:
+    """Log out every session of the user (or every other one), as part of the caller's
+    transaction (a password change and the logout it causes commit together)."""
     statement = update(UserSession).where(
         UserSession.user_id == user.id, UserSession.ended_at.is_(None)
     )
     if keep_current and user.session_key:
         statement = statement.where(UserSession.key_hash != _hash(user.session_key))
-    result = db.session.execute(statement.values(ended_at=now or utcnow()))
-    db.session.commit()
+    result = session.execute(statement.values(ended_at=now or utcnow()))
     return result.rowcount

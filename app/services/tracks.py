@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.extensions import db
 from app.models import Assignment, AuditAction, Track, User, utcnow
 from app.services import audit
 from app.services.errors import InvalidTransition, NotFound
@@ -47,9 +46,8 @@ def _lock_track(session: Session, track_id: int) -> None:
     session.execute(update(Track).where(Track.id == track_id).values(version=Track.version + 1))
 
 
-def create_track(owner: User, *, name: str, description: str = "") -> Track:
+def create_track(session: Session, owner: User, *, name: str, description: str = "") -> Track:
     """A new track; the sponsor's first one becomes their default."""
-    session = db.session
     has_default = session.scalar(
         select(func.count()).where(Track.owner_id == owner.id, Track.is_default.is_(True))
     )
@@ -62,10 +60,10 @@ def create_track(owner: User, *, name: str, description: str = "") -> Track:
     return track
 
 
-def update_track(track: Track, *, name: str, description: str) -> None:
+def update_track(session: Session, track: Track, *, name: str, description: str) -> None:
     track.name = name.strip()
     track.description = (description or "").strip()
-    db.session.commit()
+    session.commit()
 
 
 def _make_default(session: Session, owner: User, track: Track, now: datetime | None = None) -> None:
@@ -84,15 +82,16 @@ def _make_default(session: Session, owner: User, track: Track, now: datetime | N
     )
 
 
-def make_default(owner: User, track: Track) -> None:
+def make_default(session: Session, owner: User, track: Track) -> None:
     """New recruits joining through the invite link start on this track."""
-    _make_default(db.session, owner, track)
-    db.session.commit()
+    _make_default(session, owner, track)
+    session.commit()
 
 
-def duplicate_track(owner: User, source: Track, *, name: str | None = None) -> Track:
+def duplicate_track(
+    session: Session, owner: User, source: Track, *, name: str | None = None
+) -> Track:
     """A copy of the source's active assignments, owned by `owner`, free to change."""
-    session = db.session
     copy = Track(
         owner=owner,
         name=(name or f"{source.name} (copy)")[:120],
@@ -133,6 +132,7 @@ def sponsor_default_track(session: Session, user: User) -> Track | None:
 
 
 def add_assignment(
+    session: Session,
     track: Track,
     *,
     title: str,
@@ -141,7 +141,6 @@ def add_assignment(
     stall_threshold_days: int | None = None,
 ) -> Assignment:
     """Append an assignment at the end of the track."""
-    session = db.session
     _lock_track(session, track.id)
     last = session.scalar(
         select(func.max(Assignment.position)).where(Assignment.track_id == track.id)
@@ -160,6 +159,7 @@ def add_assignment(
 
 
 def edit_assignment(
+    session: Session,
     assignment: Assignment,
     *,
     title: str,
@@ -172,7 +172,7 @@ def edit_assignment(
     assignment.instructions = instructions
     assignment.deliverable = deliverable
     assignment.stall_threshold_days = stall_threshold_days
-    db.session.commit()
+    session.commit()
 
 
 def _shift(session: Session, track_id: int, from_position: int, delta: int) -> None:
@@ -190,9 +190,8 @@ def _shift(session: Session, track_id: int, from_position: int, delta: int) -> N
     )
 
 
-def move_assignment(assignment: Assignment, direction: str) -> None:
+def move_assignment(session: Session, assignment: Assignment, direction: str) -> None:
     """Swap the assignment with its neighbour above ("up") or below ("down")."""
-    session = db.session
     _lock_track(session, assignment.track_id)
     session.refresh(assignment)
     if assignment.position is None:
@@ -219,9 +218,10 @@ def move_assignment(assignment: Assignment, direction: str) -> None:
     session.commit()
 
 
-def archive_assignment(assignment: Assignment, now: datetime | None = None) -> None:
+def archive_assignment(
+    session: Session, assignment: Assignment, now: datetime | None = None
+) -> None:
     """Take the step out of the track; its submissions stay, later steps close the gap."""
-    session = db.session
     _lock_track(session, assignment.track_id)
     session.refresh(assignment)
     if assignment.position is None:
@@ -237,9 +237,10 @@ def archive_assignment(assignment: Assignment, now: datetime | None = None) -> N
     session.commit()
 
 
-def restore_assignment(assignment: Assignment, now: datetime | None = None) -> None:
+def restore_assignment(
+    session: Session, assignment: Assignment, now: datetime | None = None
+) -> None:
     """Put an archived step back, at the end of the track."""
-    session = db.session
     _lock_track(session, assignment.track_id)
     session.refresh(assignment)
     if assignment.position is not None:
@@ -256,7 +257,9 @@ def restore_assignment(assignment: Assignment, now: datetime | None = None) -> N
     session.commit()
 
 
-def assign_track(sponsor: User, recruit: User, track: Track, now: datetime | None = None) -> None:
+def assign_track(
+    session: Session, sponsor: User, recruit: User, track: Track, now: datetime | None = None
+) -> None:
     """Put one of the sponsor's recruits on another of the sponsor's tracks."""
     if recruit.sponsor_id != sponsor.id or track.owner_id != sponsor.id:
         raise NotFound("No such recruit or track.")
@@ -264,5 +267,5 @@ def assign_track(sponsor: User, recruit: User, track: Track, now: datetime | Non
         return
     recruit.track_id = track.id
     recruit.enrolled_at = now or utcnow()
-    audit.record(db.session, sponsor, AuditAction.TRACK_CHANGED, recruit, f"to “{track.name}”")
-    db.session.commit()
+    audit.record(session, sponsor, AuditAction.TRACK_CHANGED, recruit, f"to “{track.name}”")
+    session.commit()

@@ -1,3 +1,5 @@
+"""The track and assignment forms, the reorder buttons and the track selector."""
+
 from __future__ import annotations
 
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField

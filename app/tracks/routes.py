@@ -1,13 +1,17 @@
+"""The sponsor's tracks: list and create, edit, reorder, archive and restore steps, and
+put a recruit on another track. Every id in a URL is looked up among the sponsor's own."""
+
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.dashboard.forms import ConfirmForm
 from app.extensions import db
+from app.forms_common import form_status
 from app.services import tracks as service
-from app.services.errors import InvalidTransition, NotFound
+from app.services.errors import InvalidTransition
 from app.services.people import get_own_recruit
 from app.tracks import bp
 from app.tracks.forms import AssignmentForm, AssignTrackForm, MoveForm, TrackForm
@@ -20,17 +24,11 @@ def _login_first() -> None:
 
 
 def _own_track(track_id: int):  # type: ignore[no-untyped-def]
-    try:
-        return service.get_own_track(db.session, current_user, track_id)
-    except NotFound:
-        abort(404)
+    return service.get_own_track(db.session, current_user, track_id)
 
 
 def _own_assignment(assignment_id: int):  # type: ignore[no-untyped-def]
-    try:
-        return service.get_own_assignment(db.session, current_user, assignment_id)
-    except NotFound:
-        abort(404)
+    return service.get_own_assignment(db.session, current_user, assignment_id)
 
 
 @bp.route("/tracks", methods=["GET", "POST"])
@@ -38,7 +36,7 @@ def index():
     form = TrackForm()
     if form.validate_on_submit():
         track = service.create_track(
-            current_user, name=form.name.data, description=form.description.data
+            db.session, current_user, name=form.name.data, description=form.description.data
         )
         flash(f"Track “{track.name}” created. Now add its first assignment.", "success")
         return redirect(url_for("tracks.detail", track_id=track.id))
@@ -48,7 +46,7 @@ def index():
         tracks=service.tracks_of(db.session, current_user),
         sponsor_track=service.sponsor_default_track(db.session, current_user),
         confirm_form=ConfirmForm(),
-    )
+    ), form_status(form)
 
 
 @bp.route("/tracks/copy-sponsor", methods=["POST"])
@@ -59,17 +57,19 @@ def copy_sponsor_track():
     if not form.validate_on_submit() or source is None:
         flash("Your sponsor has no default track to copy.", "error")
         return redirect(url_for("tracks.index"))
-    copy = service.duplicate_track(current_user, source)
+    copy = service.duplicate_track(db.session, current_user, source)
     flash(f"Copied “{source.name}”. Change it as you like.", "success")
     return redirect(url_for("tracks.detail", track_id=copy.id))
 
 
-@bp.route("/tracks/<int:track_id>", methods=["GET", "POST"])
+@bp.route("/tracks/<id:track_id>", methods=["GET", "POST"])
 def detail(track_id: int):
     track = _own_track(track_id)
     form = TrackForm(obj=track)
     if form.validate_on_submit():
-        service.update_track(track, name=form.name.data, description=form.description.data)
+        service.update_track(
+            db.session, track, name=form.name.data, description=form.description.data
+        )
         flash("Track saved.", "success")
         return redirect(url_for("tracks.detail", track_id=track.id))
     active = [a for a in track.assignments if a.position is not None]
@@ -81,24 +81,25 @@ def detail(track_id: int):
         active=active,
         archived=archived,
         confirm_form=ConfirmForm(),
-    )
+    ), form_status(form)
 
 
-@bp.route("/tracks/<int:track_id>/default", methods=["POST"])
+@bp.route("/tracks/<id:track_id>/default", methods=["POST"])
 def make_default(track_id: int):
     track = _own_track(track_id)
     if ConfirmForm().validate_on_submit():
-        service.make_default(current_user, track)
+        service.make_default(db.session, current_user, track)
         flash(f"New recruits will now start on “{track.name}”.", "success")
     return redirect(url_for("tracks.detail", track_id=track.id))
 
 
-@bp.route("/tracks/<int:track_id>/assignments/new", methods=["GET", "POST"])
+@bp.route("/tracks/<id:track_id>/assignments/new", methods=["GET", "POST"])
 def new_assignment(track_id: int):
     track = _own_track(track_id)
     form = AssignmentForm()
     if form.validate_on_submit():
         service.add_assignment(
+            db.session,
             track,
             title=form.title.data,
             instructions=form.instructions.data,
@@ -107,15 +108,18 @@ def new_assignment(track_id: int):
         )
         flash("Assignment added.", "success")
         return redirect(url_for("tracks.detail", track_id=track.id))
-    return render_template("tracks/assignment_form.html", form=form, track=track, assignment=None)
+    return render_template(
+        "tracks/assignment_form.html", form=form, track=track, assignment=None
+    ), form_status(form)
 
 
-@bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
+@bp.route("/assignments/<id:assignment_id>/edit", methods=["GET", "POST"])
 def edit_assignment(assignment_id: int):
     assignment = _own_assignment(assignment_id)
     form = AssignmentForm(obj=assignment)
     if form.validate_on_submit():
         service.edit_assignment(
+            db.session,
             assignment,
             title=form.title.data,
             instructions=form.instructions.data,
@@ -126,59 +130,56 @@ def edit_assignment(assignment_id: int):
         return redirect(url_for("tracks.detail", track_id=assignment.track_id))
     return render_template(
         "tracks/assignment_form.html", form=form, track=assignment.track, assignment=assignment
-    )
+    ), form_status(form)
 
 
-@bp.route("/assignments/<int:assignment_id>/move", methods=["POST"])
+@bp.route("/assignments/<id:assignment_id>/move", methods=["POST"])
 def move_assignment(assignment_id: int):
     assignment = _own_assignment(assignment_id)
     form = MoveForm()
     if form.validate_on_submit():
         try:
-            service.move_assignment(assignment, form.direction.data)
+            service.move_assignment(db.session, assignment, form.direction.data)
         except InvalidTransition as exc:
             flash(str(exc), "error")
     return redirect(url_for("tracks.detail", track_id=assignment.track_id, _anchor="assignments"))
 
 
-@bp.route("/assignments/<int:assignment_id>/archive", methods=["POST"])
+@bp.route("/assignments/<id:assignment_id>/archive", methods=["POST"])
 def archive_assignment(assignment_id: int):
     assignment = _own_assignment(assignment_id)
     if ConfirmForm().validate_on_submit():
         try:
-            service.archive_assignment(assignment)
+            service.archive_assignment(db.session, assignment)
             flash(f"“{assignment.title}” archived. Its submissions are kept.", "success")
         except InvalidTransition as exc:
             flash(str(exc), "error")
     return redirect(url_for("tracks.detail", track_id=assignment.track_id))
 
 
-@bp.route("/assignments/<int:assignment_id>/restore", methods=["POST"])
+@bp.route("/assignments/<id:assignment_id>/restore", methods=["POST"])
 def restore_assignment(assignment_id: int):
     assignment = _own_assignment(assignment_id)
     if ConfirmForm().validate_on_submit():
         try:
-            service.restore_assignment(assignment)
+            service.restore_assignment(db.session, assignment)
             flash(f"“{assignment.title}” is back, at the end of the track.", "success")
         except InvalidTransition as exc:
             flash(str(exc), "error")
     return redirect(url_for("tracks.detail", track_id=assignment.track_id))
 
 
-@bp.route("/recruits/<int:recruit_id>/track", methods=["POST"])
+@bp.route("/recruits/<id:recruit_id>/track", methods=["POST"])
 def assign_track(recruit_id: int):
     """Put a recruit on another of your tracks."""
-    try:
-        recruit = get_own_recruit(db.session, current_user, recruit_id)
-    except NotFound:
-        abort(404)
+    recruit = get_own_recruit(db.session, current_user, recruit_id)
     form = AssignTrackForm()
     form.track_id.choices = [
         SelectChoice(t.id, t.name) for t in service.tracks_of(db.session, current_user)
     ]
     if form.validate_on_submit():
         track = _own_track(form.track_id.data)
-        service.assign_track(current_user, recruit, track)
+        service.assign_track(db.session, current_user, recruit, track)
         flash(f"{recruit.name} is now on “{track.name}”.", "success")
     else:
         flash("Choose one of your tracks.", "error")

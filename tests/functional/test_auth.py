@@ -62,7 +62,7 @@ def test_bad_registration_shows_message_beside_the_field_and_keeps_input(
     if "email" not in overrides:
         overrides = {**overrides, "email": "someone.else@example.com"}
     response = register(client, **overrides)
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = unescape(response.text)
     error_at = html.find(f'id="{field}-error"')
     assert error_at != -1, f"no error beside {field}"

@@ -22,7 +22,7 @@ def decide_in_own_session(app, barrier, sponsor_id, submission_id, decision, out
         sponsor = db.session.get(User, sponsor_id)
         barrier.wait()
         try:
-            review.decide(sponsor, submission_id, decision, feedback="Needs more")
+            review.decide(db.session, sponsor, submission_id, decision, feedback="Needs more")
             outcomes.append(decision)
         except AlreadyDecided:
             outcomes.append("already decided")

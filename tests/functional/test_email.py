@@ -476,8 +476,8 @@ def test_expired_tampered_and_orphaned_reset_links_are_refused(app, client):
     from app.services.errors import InvalidResetLink
 
     with pytest.raises(InvalidResetLink, match="expired"):
-        user_for_reset_token(token, now=utcnow() + timedelta(hours=1, seconds=5))
-    assert user_for_reset_token(token, now=utcnow() + timedelta(minutes=59)) == user
+        user_for_reset_token(db.session, token, now=utcnow() + timedelta(hours=1, seconds=5))
+    assert user_for_reset_token(db.session, token, now=utcnow() + timedelta(minutes=59)) == user
     tampered = client.get(f"/reset-password/{token[:-2]}xx")
     assert tampered.status_code == 400 and "not valid" in tampered.text
     db.session.execute(text("DELETE FROM users WHERE id = :id"), {"id": user.id})

@@ -123,6 +123,7 @@ class GateMachine(RuleBasedStateMachine):
     def _hand_in(self, assignment_id: int, answer: str) -> Submission:
         recruit = db.session.get(User, self.recruit_id)
         return hand_in(
+            db.session,
             recruit,
             assignment_id,
             answer=answer,
@@ -143,7 +144,7 @@ class GateMachine(RuleBasedStateMachine):
     def add_step(self) -> None:
         track = db.session.get(Track, self.track_id)
         added = tracks.add_assignment(
-            track, title=f"Step {len(self.order) + 1}", instructions="", deliverable=""
+            db.session, track, title=f"Step {len(self.order) + 1}", instructions="", deliverable=""
         )
         self.order.append(added.id)
 
@@ -213,10 +214,10 @@ class GateMachine(RuleBasedStateMachine):
         decision = Decision.APPROVE if approve else Decision.REQUEST_CHANGES
         if not approve and not feedback.strip():
             with pytest.raises(InvalidTransition):
-                decide(sponsor, submission_id, decision, feedback)
+                decide(db.session, sponsor, submission_id, decision, feedback)
             db.session.rollback()
             return
-        decided = decide(sponsor, submission_id, decision, feedback)
+        decided = decide(db.session, sponsor, submission_id, decision, feedback)
         expected = SubmissionStatus.APPROVED if approve else SubmissionStatus.CHANGES_REQUESTED
         assert decided.status == expected
         assert decided.feedback == feedback.strip()
@@ -229,13 +230,13 @@ class GateMachine(RuleBasedStateMachine):
         sponsor = db.session.get(User, self.sponsor.id)
         decision = Decision.APPROVE if approve else Decision.REQUEST_CHANGES
         with pytest.raises(AlreadyDecided):
-            decide(sponsor, decided[pick % len(decided)], decision, "Once more.")
+            decide(db.session, sponsor, decided[pick % len(decided)], decision, "Once more.")
 
     @precondition(lambda self: self.order)
     @rule(pick=picks, direction=st.sampled_from(["up", "down"]))
     def move(self, pick: int, direction: str) -> None:
         index = pick % len(self.order)
-        tracks.move_assignment(self.assignment(self.order[index]), direction)
+        tracks.move_assignment(db.session, self.assignment(self.order[index]), direction)
         other = index + (-1 if direction == "up" else 1)
         if 0 <= other < len(self.order):
             self.order[index], self.order[other] = self.order[other], self.order[index]
@@ -244,14 +245,14 @@ class GateMachine(RuleBasedStateMachine):
     @rule(pick=picks)
     def archive(self, pick: int) -> None:
         assignment_id = self.order.pop(pick % len(self.order))
-        tracks.archive_assignment(self.assignment(assignment_id))
+        tracks.archive_assignment(db.session, self.assignment(assignment_id))
         self.archived.append(assignment_id)
 
     @precondition(lambda self: self.archived)
     @rule(pick=picks)
     def restore(self, pick: int) -> None:
         assignment_id = self.archived.pop(pick % len(self.archived))
-        tracks.restore_assignment(self.assignment(assignment_id))
+        tracks.restore_assignment(db.session, self.assignment(assignment_id))
         self.order.append(assignment_id)
 
     @precondition(lambda self: self.order or self.archived)
@@ -262,16 +263,18 @@ class GateMachine(RuleBasedStateMachine):
             if not self.order:
                 return
             with pytest.raises(InvalidTransition):
-                tracks.restore_assignment(self.assignment(self.order[pick % len(self.order)]))
+                tracks.restore_assignment(
+                    db.session, self.assignment(self.order[pick % len(self.order)])
+                )
         else:
             if not self.archived:
                 return
             step = self.assignment(self.archived[pick % len(self.archived)])
             with pytest.raises(InvalidTransition):
                 if action == "archive":
-                    tracks.archive_assignment(step)
+                    tracks.archive_assignment(db.session, step)
                 else:
-                    tracks.move_assignment(step, "up")
+                    tracks.move_assignment(db.session, step, "up")
         db.session.rollback()  # as the request's teardown would
 
     # --- invariants -----------------------------------------------------------------

@@ -318,7 +318,9 @@ def test_step_added_after_the_previous_approval_unlocks_when_added(db):
     for progress in both_progresses(db, setup.recruit):
         assert progress.finished
 
-    added = tracks.add_assignment(setup.track, title="New step", instructions="", deliverable="")
+    added = tracks.add_assignment(
+        db.session, setup.track, title="New step", instructions="", deliverable=""
+    )
     # add_assignment stamps activated_at with the real clock: pin it to day 10.
     added.activated_at = day(10)
     db.session.commit()
@@ -332,12 +334,12 @@ def test_step_added_after_the_previous_approval_unlocks_when_added(db):
 def test_restored_step_never_unlocks_before_its_restore(db):
     setup = build(steps=2)
     first, second = setup.steps
-    tracks.archive_assignment(second, now=day(2))
+    tracks.archive_assignment(db.session, second, now=day(2))
     hand_in_row(setup.recruit, first, APPROVED, submitted_at=day(3), decided_at=day(4))
     for progress in both_progresses(db, setup.recruit):
         assert progress.finished
 
-    tracks.restore_assignment(second, now=day(8))
+    tracks.restore_assignment(db.session, second, now=day(8))
 
     for progress in both_progresses(db, setup.recruit):
         assert progress.current.assignment.id == second.id
@@ -359,7 +361,7 @@ def _swap_two_done_steps(db, setup: Setup) -> datetime:
     hand_in_row(setup.recruit, first, APPROVED, submitted_at=day(2), decided_at=day(3))
     hand_in_row(setup.recruit, second, APPROVED, submitted_at=day(5), decided_at=day(9))
     # A cosmetic reorder of two steps the recruit already finished.
-    tracks.move_assignment(second, "up")
+    tracks.move_assignment(db.session, second, "up")
     return day(9)  # the third step opened when the second was approved
 
 
@@ -367,11 +369,13 @@ def _approve_a_step_pushed_behind_a_new_one(db, setup: Setup) -> datetime:
     first, second, _third = setup.steps
     hand_in_row(setup.recruit, first, APPROVED, submitted_at=day(2), decided_at=day(3))
     hand_in_row(setup.recruit, second, SUBMITTED, submitted_at=day(4))
-    inserted = tracks.add_assignment(setup.track, title="Inserted", instructions="", deliverable="")
+    inserted = tracks.add_assignment(
+        db.session, setup.track, title="Inserted", instructions="", deliverable=""
+    )
     inserted.activated_at = day(5)
     db.session.commit()
-    tracks.move_assignment(inserted, "up")
-    tracks.move_assignment(inserted, "up")  # order: first, inserted, second, third
+    tracks.move_assignment(db.session, inserted, "up")
+    tracks.move_assignment(db.session, inserted, "up")  # order: first, inserted, second, third
     # The sponsor approves the waiting (now locked) second step on day 6 ...
     row = db.session.scalar(select(Submission).where(Submission.assignment_id == second.id))
     row.status, row.decided_at, row.decided_by = APPROVED, day(6), setup.sponsor
@@ -408,7 +412,7 @@ def test_archived_assignments_and_their_submissions_are_ignored(db):
     first, second, third = setup.steps
     hand_in_row(setup.recruit, first, APPROVED, submitted_at=day(2), decided_at=day(3))
     hand_in_row(setup.recruit, second, SUBMITTED, submitted_at=day(4))
-    tracks.archive_assignment(second, now=day(5))
+    tracks.archive_assignment(db.session, second, now=day(5))
 
     for progress in both_progresses(db, setup.recruit):
         assert [s.assignment.id for s in progress.steps] == [first.id, third.id]
@@ -427,7 +431,7 @@ def test_archiving_the_only_unapproved_step_finishes_the_recruit(db):
     setup = build(steps=2)
     first, second = setup.steps
     hand_in_row(setup.recruit, first, APPROVED, submitted_at=day(2))
-    tracks.archive_assignment(second, now=day(5))
+    tracks.archive_assignment(db.session, second, now=day(5))
 
     for progress in both_progresses(db, setup.recruit):
         assert progress.finished
@@ -439,7 +443,7 @@ def test_approval_on_an_archived_step_does_not_count(db):
     setup = build(steps=2)
     first, second = setup.steps
     hand_in_row(setup.recruit, first, APPROVED, submitted_at=day(2))
-    tracks.archive_assignment(first, now=day(5))
+    tracks.archive_assignment(db.session, first, now=day(5))
 
     for progress in both_progresses(db, setup.recruit):
         assert [s.assignment.id for s in progress.steps] == [second.id]
@@ -453,11 +457,13 @@ def test_a_step_approved_after_the_current_one_counts_as_done(db):
     first, second, third = setup.steps
     hand_in_row(setup.recruit, first, APPROVED, submitted_at=day(2), decided_at=day(3))
     hand_in_row(setup.recruit, second, APPROVED, submitted_at=day(4), decided_at=day(5))
-    inserted = tracks.add_assignment(setup.track, title="Inserted", instructions="", deliverable="")
+    inserted = tracks.add_assignment(
+        db.session, setup.track, title="Inserted", instructions="", deliverable=""
+    )
     inserted.activated_at = day(7)
     db.session.commit()
-    tracks.move_assignment(inserted, "up")
-    tracks.move_assignment(inserted, "up")  # order: first, inserted, second, third
+    tracks.move_assignment(db.session, inserted, "up")
+    tracks.move_assignment(db.session, inserted, "up")  # order: first, inserted, second, third
 
     for progress in both_progresses(db, setup.recruit):
         assert [s.assignment.id for s in progress.steps] == [
@@ -481,9 +487,11 @@ def test_a_step_pushed_behind_the_current_one_is_locked_and_hides_its_attempts(d
     setup = build(steps=2)
     first, second = setup.steps
     waiting = hand_in_row(setup.recruit, first, SUBMITTED, submitted_at=day(2))
-    inserted = tracks.add_assignment(setup.track, title="Inserted", instructions="", deliverable="")
-    tracks.move_assignment(inserted, "up")
-    tracks.move_assignment(inserted, "up")  # order: inserted, first, second
+    inserted = tracks.add_assignment(
+        db.session, setup.track, title="Inserted", instructions="", deliverable=""
+    )
+    tracks.move_assignment(db.session, inserted, "up")
+    tracks.move_assignment(db.session, inserted, "up")  # order: inserted, first, second
 
     for progress in both_progresses(db, setup.recruit):
         assert [s.state for s in progress.steps] == [CURRENT, LOCKED, LOCKED]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.extensions import db
 from app.models import Assignment, Submission, SubmissionStatus, Track, User, utcnow
 from app.services import tracks
 from app.services.errors import InvalidTransition, NotFound
@@ -50,7 +51,9 @@ def track_of(db, owner: User | None = None, steps: int = 4) -> Track:
 
 
 def add(track: Track, title: str) -> Assignment:
-    return tracks.add_assignment(track, title=title, instructions="Do it.", deliverable="Text")
+    return tracks.add_assignment(
+        db.session, track, title=title, instructions="Do it.", deliverable="Text"
+    )
 
 
 # --- add ---------------------------------------------------------------------------------
@@ -61,6 +64,7 @@ def test_add_to_an_empty_track_takes_position_one(db):
     before = utcnow()
 
     added = tracks.add_assignment(
+        db.session,
         track,
         title="  First  ",
         instructions="**Read** this",
@@ -87,8 +91,8 @@ def test_add_appends_at_the_end(db):
 
 def test_add_after_an_archive_fills_no_gap_and_makes_no_duplicate(db):
     track = track_of(db, steps=3)
-    tracks.archive_assignment(titled(db, track, "C"))
-    tracks.archive_assignment(titled(db, track, "A"))
+    tracks.archive_assignment(db.session, titled(db, track, "C"))
+    tracks.archive_assignment(db.session, titled(db, track, "A"))
     add(track, "D")
     assert order(db, track) == ["B", "D"]
 
@@ -121,7 +125,7 @@ def test_move_swaps_with_the_neighbour_and_is_a_no_op_at_the_ends(db, title, dir
     track = track_of(db, steps=4)
     ids_before = {a.title: a.id for a in track.assignments}
 
-    tracks.move_assignment(titled(db, track, title), direction)
+    tracks.move_assignment(db.session, titled(db, track, title), direction)
 
     assert "".join(order(db, track)) == expected
     assert {a.title: a.id for a in titled_all(db, track)} == ids_before
@@ -134,24 +138,24 @@ def titled_all(db, track: Track) -> list[Assignment]:
 def test_move_only_touches_its_own_track(db):
     owner = UserFactory()
     one, two = track_of(db, owner, steps=3), track_of(db, owner, steps=3)
-    tracks.move_assignment(titled(db, one, "A"), "down")
+    tracks.move_assignment(db.session, titled(db, one, "A"), "down")
     assert order(db, one) == ["B", "A", "C"]
     assert order(db, two) == ["A", "B", "C"]
 
 
 def test_move_with_an_archived_step_in_the_track(db):
     track = track_of(db, steps=4)
-    tracks.archive_assignment(titled(db, track, "B"))
-    tracks.move_assignment(titled(db, track, "C"), "up")
+    tracks.archive_assignment(db.session, titled(db, track, "B"))
+    tracks.move_assignment(db.session, titled(db, track, "C"), "up")
     assert order(db, track) == ["C", "A", "D"]
 
 
 def test_an_archived_step_cannot_move(db):
     track = track_of(db, steps=2)
     step = titled(db, track, "A")
-    tracks.archive_assignment(step)
+    tracks.archive_assignment(db.session, step)
     with pytest.raises(InvalidTransition):
-        tracks.move_assignment(step, "down")
+        tracks.move_assignment(db.session, step, "down")
     db.session.rollback()
     assert order(db, track) == ["B"]
 
@@ -160,10 +164,10 @@ def test_moving_round_and_round_keeps_every_step(db):
     track = track_of(db, steps=5)
     step = titled(db, track, "A")
     for _ in range(6):
-        tracks.move_assignment(step, "down")
+        tracks.move_assignment(db.session, step, "down")
     assert order(db, track) == ["B", "C", "D", "E", "A"]
     for _ in range(6):
-        tracks.move_assignment(step, "up")
+        tracks.move_assignment(db.session, step, "up")
     assert order(db, track) == ["A", "B", "C", "D", "E"]
 
 
@@ -190,7 +194,7 @@ def test_archive_closes_the_gap_and_keeps_the_submissions(db, title, expected):
     ]
     archived_at = T0 + timedelta(days=2)
 
-    tracks.archive_assignment(step, now=archived_at)
+    tracks.archive_assignment(db.session, step, now=archived_at)
 
     assert "".join(order(db, track)) == expected
     db.session.refresh(step)
@@ -209,9 +213,9 @@ def test_archive_closes_the_gap_and_keeps_the_submissions(db, title, expected):
 def test_archive_twice_is_refused(db):
     track = track_of(db, steps=2)
     step = titled(db, track, "A")
-    tracks.archive_assignment(step)
+    tracks.archive_assignment(db.session, step)
     with pytest.raises(InvalidTransition):
-        tracks.archive_assignment(step)
+        tracks.archive_assignment(db.session, step)
     db.session.rollback()
     assert order(db, track) == ["B"]
 
@@ -219,7 +223,7 @@ def test_archive_twice_is_refused(db):
 def test_archive_every_step_leaves_an_empty_order(db):
     track = track_of(db, steps=3)
     for title in "BAC":
-        tracks.archive_assignment(titled(db, track, title))
+        tracks.archive_assignment(db.session, titled(db, track, title))
     assert order(db, track) == []
     assert db.session.scalar(select(func.count(Assignment.id))) == 3
 
@@ -227,10 +231,10 @@ def test_archive_every_step_leaves_an_empty_order(db):
 def test_restore_appends_at_the_end_and_sets_activated_at(db):
     track = track_of(db, steps=4)
     step = titled(db, track, "B")
-    tracks.archive_assignment(step, now=T0)
+    tracks.archive_assignment(db.session, step, now=T0)
     restored_at = T0 + timedelta(days=3)
 
-    tracks.restore_assignment(step, now=restored_at)
+    tracks.restore_assignment(db.session, step, now=restored_at)
 
     assert order(db, track) == ["A", "C", "D", "B"]
     db.session.refresh(step)
@@ -242,8 +246,8 @@ def test_restore_appends_at_the_end_and_sets_activated_at(db):
 def test_restore_into_an_emptied_track_takes_position_one(db):
     track = track_of(db, steps=1)
     step = titled(db, track, "A")
-    tracks.archive_assignment(step)
-    tracks.restore_assignment(step)
+    tracks.archive_assignment(db.session, step)
+    tracks.restore_assignment(db.session, step)
     assert order(db, track) == ["A"]
     db.session.refresh(step)
     assert step.activated_at >= utcnow() - timedelta(minutes=1)
@@ -252,7 +256,7 @@ def test_restore_into_an_emptied_track_takes_position_one(db):
 def test_restore_of_an_active_step_is_refused(db):
     track = track_of(db, steps=2)
     with pytest.raises(InvalidTransition):
-        tracks.restore_assignment(titled(db, track, "A"))
+        tracks.restore_assignment(db.session, titled(db, track, "A"))
     db.session.rollback()
     assert order(db, track) == ["A", "B"]
 
@@ -266,11 +270,11 @@ def test_duplicate_copies_only_active_assignments_in_order(db):
     source.description = "How we work"
     titled(db, source, "C").stall_threshold_days = 4
     db.session.commit()
-    tracks.archive_assignment(titled(db, source, "B"))
-    tracks.move_assignment(titled(db, source, "E"), "up")  # A C E D
+    tracks.archive_assignment(db.session, titled(db, source, "B"))
+    tracks.move_assignment(db.session, titled(db, source, "E"), "up")  # A C E D
     new_sponsor = UserFactory(sponsor=upline)
 
-    copy = tracks.duplicate_track(new_sponsor, source)
+    copy = tracks.duplicate_track(db.session, new_sponsor, source)
 
     assert copy.id != source.id
     assert copy.owner_id == new_sponsor.id
@@ -293,7 +297,7 @@ def test_duplicate_copies_only_active_assignments_in_order(db):
 
 def test_duplicate_takes_a_given_name(db):
     source = track_of(db, steps=1)
-    copy = tracks.duplicate_track(UserFactory(), source, name="My system")
+    copy = tracks.duplicate_track(db.session, UserFactory(), source, name="My system")
     assert copy.name == "My system"
 
 
@@ -301,7 +305,7 @@ def test_duplicate_becomes_the_default_of_an_owner_without_one(db):
     owner = UserFactory()
     waiting_recruit = UserFactory(sponsor=owner, track=None, enrolled_at=None)
 
-    copy = tracks.duplicate_track(owner, track_of(db, steps=2))
+    copy = tracks.duplicate_track(db.session, owner, track_of(db, steps=2))
 
     db.session.refresh(copy)
     db.session.refresh(waiting_recruit)
@@ -314,7 +318,7 @@ def test_duplicate_leaves_an_existing_default_alone(db):
     owner = UserFactory()
     default = TrackFactory(owner=owner, is_default=True)
 
-    copy = tracks.duplicate_track(owner, track_of(db, steps=2))
+    copy = tracks.duplicate_track(db.session, owner, track_of(db, steps=2))
 
     db.session.refresh(copy)
     db.session.refresh(default)
@@ -327,8 +331,8 @@ def test_duplicate_leaves_an_existing_default_alone(db):
 
 def test_first_created_track_is_the_default(db):
     owner = UserFactory()
-    first = tracks.create_track(owner, name=" Mine ")
-    second = tracks.create_track(owner, name="Other")
+    first = tracks.create_track(db.session, owner, name=" Mine ")
+    second = tracks.create_track(db.session, owner, name="Other")
     db.session.refresh(first)
     db.session.refresh(second)
     assert first.name == "Mine"
@@ -351,13 +355,13 @@ def test_make_default_unsets_the_previous_default(db):
     new = TrackFactory(owner=owner, is_default=False)
     someone_else = TrackFactory(is_default=True)
 
-    tracks.make_default(owner, new)
+    tracks.make_default(db.session, owner, new)
     assert defaults_of(db, owner) == [new.id]
 
-    tracks.make_default(owner, old)
+    tracks.make_default(db.session, owner, old)
     assert defaults_of(db, owner) == [old.id]
 
-    tracks.make_default(owner, old)  # again: still exactly one
+    tracks.make_default(db.session, owner, old)  # again: still exactly one
     assert defaults_of(db, owner) == [old.id]
     assert defaults_of(db, someone_else.owner) == [someone_else.id]
 
@@ -383,7 +387,7 @@ def test_recruits_without_track_get_the_new_default(db):
     not_a_recruit = UserFactory(track=None, enrolled_at=None)
     before = utcnow()
 
-    tracks.make_default(owner, second)
+    tracks.make_default(db.session, owner, second)
 
     db.session.expire_all()
     assert trackless.track_id == second.id
@@ -403,13 +407,13 @@ def test_assign_track_moves_the_recruit_and_restarts_the_clock(db):
     recruit = UserFactory(sponsor=sponsor, track=first, enrolled_at=T0)
     now = T0 + timedelta(days=5)
 
-    tracks.assign_track(sponsor, recruit, second, now=now)
+    tracks.assign_track(db.session, sponsor, recruit, second, now=now)
 
     db.session.refresh(recruit)
     assert recruit.track_id == second.id
     assert recruit.enrolled_at == now
 
-    tracks.assign_track(sponsor, recruit, second, now=now + timedelta(days=1))
+    tracks.assign_track(db.session, sponsor, recruit, second, now=now + timedelta(days=1))
     db.session.refresh(recruit)
     assert recruit.enrolled_at == now, "the same track again changes nothing"
 
@@ -420,7 +424,7 @@ def test_assign_track_refuses_a_recruit_of_another_sponsor(db):
     stranger = UserFactory(sponsor=other, track=None, enrolled_at=None)
 
     with pytest.raises(NotFound):
-        tracks.assign_track(sponsor, stranger, track)
+        tracks.assign_track(db.session, sponsor, stranger, track)
     db.session.rollback()
     db.session.refresh(stranger)
     assert stranger.track_id is None
@@ -433,7 +437,7 @@ def test_assign_track_refuses_a_track_of_another_sponsor(db):
     recruit = UserFactory(sponsor=sponsor, track=mine, enrolled_at=T0)
 
     with pytest.raises(NotFound):
-        tracks.assign_track(sponsor, recruit, theirs)
+        tracks.assign_track(db.session, sponsor, recruit, theirs)
     db.session.rollback()
     db.session.refresh(recruit)
     assert recruit.track_id == mine.id
