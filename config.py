@@ -18,6 +18,11 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -35,6 +40,19 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Willing <no-reply@localhost>")
+    # Without MAIL_SERVER, messages are written here as .eml files (default instance/mail/).
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", "")
+    # Seconds any one SMTP step (connecting included) may take before it counts as failed.
+    MAIL_TIMEOUT = _env_float("MAIL_TIMEOUT", 10.0)
+    # How long a sender holds the messages it claimed (app/mail/lease.py).
+    MAIL_LEASE_SECONDS = _env_float("MAIL_LEASE_SECONDS", 300.0)
+    # The pause after a failed send, doubled after each further failure (at most 6 h).
+    MAIL_RETRY_SECONDS = _env_float("MAIL_RETRY_SECONDS", 60.0)
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 10)
+    # A run stops after this many server failures in a row (a dead or hung server).
+    MAIL_MAX_SERVER_FAULTS = _env_int("MAIL_MAX_SERVER_FAULTS", 3)
+    MAIL_BATCH_SIZE = _env_int("MAIL_BATCH_SIZE", 50)
+    MAIL_POLL_SECONDS = _env_float("MAIL_POLL_SECONDS", 2.0)
 
     # Uploads: a request may carry a 10 MB attachment plus the form around it.
     MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -79,6 +97,9 @@ class TestingConfig(Config):
     # scrypt costs ~65 ms a check; the tests hash hundreds of passwords.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method name
     SERVER_NAME = None
+    # A failed message is due again at once, so a test can retry without waiting.
+    MAIL_RETRY_SECONDS = 0.0
+    MAIL_TIMEOUT = 2.0
 
 
 class ProductionConfig(Config):

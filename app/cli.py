@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
 import sys
+import threading
 from datetime import UTC, datetime
 
 import click
@@ -82,12 +84,11 @@ def register(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="Print who would get what; send nothing.")
     def digest_send(as_of: datetime | None, dry_run: bool) -> None:
         """Send this week's digest to each sponsor who is due, at most once a week."""
-        from app.email import Mailer
-        from app.mailbox.compose import digest_message
+        from app.mail.transport import Transport
 
-        with Mailer() as mailer:  # one SMTP connection for the whole run
+        with Transport() as transport:  # one SMTP connection for the whole run
             summary = run_digest(
-                as_of or utcnow(), lambda d: mailer.send(digest_message(d)), dry_run=dry_run
+                db.session, as_of or utcnow(), None if dry_run else transport, dry_run=dry_run
             )
         for item in summary.would_send:
             names = ", ".join(s.name for s in item.stalled) or "none"
@@ -103,22 +104,52 @@ def register(app: Flask) -> None:
         click.echo(f"failed: {len(summary.failed)}")
         for email, error in summary.failed:
             click.echo(f"  {email}: {error}")
-        if summary.failed:
+        if summary.stopped:
+            click.echo(f"stopped early: {summary.stopped}; the rest goes on the next run")
+        if summary.failed or summary.stopped:
             sys.exit(1)
 
-    email_group = click.Group("email", help="Notifications that could not be sent at once.")
-    app.cli.add_command(email_group)
+    mail = click.Group("mail", help="The outbox: every email waits there until a worker sends it.")
+    app.cli.add_command(mail)
 
-    @email_group.command("retry")
-    @click.option("--as-of", "as_of", type=AsOf(), help="Act as if it were this time.")
-    def email_retry(as_of: datetime | None) -> None:
-        """Send again the notifications that failed (run it from the same scheduler)."""
-        from app.mailbox.delivery import retry_notifications
+    @mail.command("work")
+    @click.option("--once", is_flag=True, help="Send what is due now, then exit (for cron).")
+    def mail_work(once: bool) -> None:
+        """Deliver the outbox: run it beside the web server (or `--once` from cron)."""
+        from app.mail.worker import work
 
-        sent, failed = retry_notifications(as_of or utcnow())
-        click.echo(f"notifications sent: {sent}, failed: {failed}")
-        if failed:
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_args: stop.set())
+
+        def report(batch) -> None:  # type: ignore[no-untyped-def]
+            line = f"{utcnow():%Y-%m-%d %H:%M:%S} sent {len(batch.sent)}"
+            if batch.failed:
+                line += f", failed {len(batch.failed)} (last: {batch.failed[-1][1]})"
+            if batch.lost:
+                line += f", {len(batch.lost)} taken over by another sender"
+            if batch.stopped:
+                line += f"; stopped: {batch.stopped}"
+            click.echo(line)
+
+        if not once:
+            click.echo("Mail worker started; Ctrl-C or SIGTERM stops it.")
+        totals = work(once=once, stop=stop, on_report=report)
+        click.echo(f"sent: {totals.sent}, failed: {totals.failed}")
+        if once and (totals.failed or totals.stopped):
             sys.exit(1)
+
+    @mail.command("status")
+    def mail_status() -> None:
+        """How many messages wait, failed or were sent, by kind."""
+        from app.mail.outbox import counts
+
+        rows = counts(db.session)
+        if not rows:
+            click.echo("The outbox is empty.")
+        for kind, status, count, oldest in rows:
+            since = f" (oldest {oldest:%Y-%m-%d %H:%M} UTC)" if oldest else ""
+            click.echo(f"{kind:<16} {status:<8} {count:>7}{since}")
 
 
 COLUMNS = ["sponsor", "recruit", "current_assignment", "days_idle", "last_check_in"]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask
 from flask_login import current_user
 
-from app.models import utcnow
+from app.services.durations import duration_since
 from app.services.markdown import render_markdown
 
 
@@ -29,18 +29,6 @@ def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
     except OverflowError:  # the far edge of the calendar: show it in UTC
         local = value.astimezone(UTC)
     return f"{local.strftime(fmt)} {local.tzname()}"
-
-
-def duration_since(value: datetime | None, now: datetime | None = None) -> str:
-    """'3 days', '5 hours', '12 minutes': how long ago, in the largest whole unit."""
-    if value is None:
-        return ""
-    seconds = max(0, int(((now or utcnow()) - value.astimezone(UTC)).total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return "less than a minute"
 
 
 def register(app: Flask) -> None:

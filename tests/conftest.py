@@ -62,7 +62,7 @@ def _app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
         SQLALCHEMY_DATABASE_URI = database_url
         UPLOAD_FOLDER = str(tmp_path_factory.mktemp("uploads"))
         MAIL_SERVER = ""  # mail goes to a temporary outbox unless a test starts `smtp`
-        MAIL_OUTBOX_DIR = str(tmp_path_factory.mktemp("outbox"))
+        MAIL_FILE_DIR = str(tmp_path_factory.mktemp("mail"))
 
     app = create_app(Config)
     app.test_client_class = IsolatedClient
@@ -167,20 +167,77 @@ def post_form(client, url: str, data: dict | None = None, *, page: str | None = 
     return client.post(url, data={**(data or {}), "csrf_token": csrf_token(html)}, **kwargs)
 
 
+@contextmanager
+def mail_server_for(app, server=None):  # type: ignore[no-untyped-def]
+    """Point the app's mail at a real SMTP server on 127.0.0.1 (default: one that keeps
+    what it receives) for the length of the block."""
+    from tests.smtp import MailServer
+
+    server = server or MailServer()
+    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT")}
+    with server:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+        try:
+            yield server
+        finally:
+            app.config.update(saved)
+
+
 @pytest.fixture
 def smtp(app):
     """A real SMTP server the app sends to for the length of one test."""
-    from tests.smtp import start_server
+    with mail_server_for(app) as server:
+        yield server
 
-    controller, mailbox, port = start_server()
-    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    mailbox.port = port
+
+def deliver_mail(runner) -> str:  # type: ignore[no-untyped-def]
+    """Run the mail worker once, as cron would (`flask mail work --once`)."""
+    result = runner.invoke(args=["mail", "work", "--once"])
+    return result.output
+
+
+@pytest.fixture
+def own_database(database_url: str, tmp_path):  # type: ignore[no-untyped-def]
+    """The URL of an empty database of this test's own (a file on SQLite, a schema on
+    PostgreSQL), for tests that build or change the schema: the shared test database
+    keeps the models' schema for every other test."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'own.sqlite3'}"
+        return
+    import secrets
+    from urllib.parse import quote
+
+    from sqlalchemy import create_engine
+
+    schema = f"own_{secrets.token_hex(4)}"
+    admin = create_engine(database_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in database_url else "?"
     try:
-        yield mailbox
+        yield f"{database_url}{separator}options={quote(f'-csearch_path={schema}')}"
     finally:
-        app.config.update(saved)
-        controller.stop()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def app_on_own_database(own_database, tmp_path):  # type: ignore[no-untyped-def]
+    """An app (and app context) on `own_database`, with no tables: build them yourself."""
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = own_database
+        UPLOAD_FOLDER = str(tmp_path / "uploads")
+        MAIL_SERVER = ""
+        MAIL_FILE_DIR = str(tmp_path / "mail")
+
+    app = create_app(Config)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
 
 
 @contextmanager

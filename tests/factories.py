@@ -16,6 +16,8 @@ from app.models import (
     CheckInChannel,
     CheckInOutcome,
     LoginFailure,
+    MessageKind,
+    OutboxMessage,
     Submission,
     SubmissionStatus,
     Track,
@@ -127,6 +129,23 @@ class LoginFailureFactory(BaseFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     address = "10.0.0.1"
+    created_at = factory.LazyFunction(utcnow)
+
+
+class OutboxMessageFactory(BaseFactory):
+    class Meta:
+        model = OutboxMessage
+
+    kind = MessageKind.HANDED_IN
+    recipient = None
+    to_address = factory.Sequence(lambda n: f"reader{n}@example.com")
+    subject = factory.Sequence(lambda n: f"Message {n}")
+    data = factory.LazyAttribute(
+        lambda m: f"Subject: {m.subject}\r\nTo: {m.to_address}\r\n\r\nHello\r\n".encode()
+    )
+    status = "pending"
+    attempts = 0
+    due_at = factory.LazyFunction(lambda: utcnow() - timedelta(seconds=1))
     created_at = factory.LazyFunction(utcnow)
 
 

@@ -15,10 +15,8 @@ from app.auth.forms import (
     RegistrationForm,
     ResetPasswordForm,
 )
-from app.email import send
 from app.extensions import db
 from app.forms_common import form_status, is_safe_next
-from app.mailbox.compose import reset_message
 from app.models import User, utcnow
 from app.services import accounts, sessions
 from app.services.errors import EmailTaken, InvalidResetLink, InviteInvalid
@@ -153,12 +151,7 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = accounts.find_by_email(db.session, form.email.data)
-        if user is not None:
-            try:
-                send(reset_message(user, accounts.reset_token(user)))
-            except Exception as exc:  # noqa: BLE001 - same answer; the failure is logged
-                current_app.logger.warning("password reset mail not sent: %s", exc)
+        accounts.request_password_reset(db.session, form.email.data)
         return render_template("auth/forgot_sent.html", email=form.email.data)
     return render_template("auth/forgot.html", form=form), form_status(form)
 

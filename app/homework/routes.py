@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.homework import bp
 from app.homework.forms import HandInForm
-from app.mailbox.delivery import deliver_for_submission
 from app.services import homework as service
 from app.services.errors import InvalidTransition
 from app.services.progress import load_progress
@@ -45,7 +44,7 @@ def hand_in(assignment_id: int):
     if form.attachment.data and form.attachment.data.filename:
         upload = service.Upload(form.attachment.data.stream, form.attachment.data.filename)
     try:
-        submission = service.hand_in(
+        service.hand_in(
             db.session,
             current_user,
             assignment_id,
@@ -62,7 +61,6 @@ def hand_in(assignment_id: int):
     except InvalidTransition as exc:
         flash(str(exc), "error")
         return _render_track(form, 409)
-    deliver_for_submission(submission.id)
     flash("Handed in. Your sponsor will review it.", "success")
     return redirect(url_for("homework.track"))
 

@@ -1,4 +1,4 @@
-"""Email the user sees in the app: unsubscribe links, this week's digest, delivery."""
+"""Email the user sees in the app: unsubscribe links and this week's digest preview."""
 
 from flask import Blueprint
 

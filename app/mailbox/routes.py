@@ -6,13 +6,12 @@ from flask import render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from app.email import EmailKind, read_unsubscribe_token
 from app.extensions import csrf, db
+from app.mail.unsubscribe import EmailKind, read_unsubscribe_token
 from app.mailbox import bp
-from app.mailbox.compose import digest_email
 from app.models import User, utcnow
 from app.services.accounts import set_email_preference
-from app.services.digest import digest_for, local_week
+from app.services.digest import digest_email, digest_for, local_week
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

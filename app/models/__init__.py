@@ -3,8 +3,8 @@
 from app.models.audit import AuditAction, AuditEvent
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.checkin import CheckIn, CheckInChannel, CheckInOutcome
-from app.models.email import DeliveryStatus, DigestDelivery, Notification, NotificationKind
 from app.models.login import LoginFailure, UserSession
+from app.models.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from app.models.submission import WAITING, Submission, SubmissionStatus
 from app.models.track import Assignment, Track
 from app.models.user import User, normalize_email
@@ -18,10 +18,9 @@ __all__ = [
     "CheckInChannel",
     "CheckInOutcome",
     "DeliveryStatus",
-    "DigestDelivery",
     "LoginFailure",
-    "Notification",
-    "NotificationKind",
+    "MessageKind",
+    "OutboxMessage",
     "Submission",
     "SubmissionStatus",
     "Track",

@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.forms_common import page_number
-from app.mailbox.delivery import deliver_for_submission
 from app.review import bp
 from app.review.forms import DecisionForm
 from app.services import review as service
@@ -54,7 +53,6 @@ def review(submission_id: int):
     except InvalidTransition as exc:
         form.feedback.errors = [str(exc)]
         return _render_review(submission, form, 400)
-    deliver_for_submission(submission.id)
     if decision == service.Decision.APPROVE:
         flash(f"Approved. {submission.recruit.name}'s next step is open.", "success")
     else:

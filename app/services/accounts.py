@@ -13,7 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.models import AuditAction, Track, User, normalize_email, utcnow
+from app.mail import messages, outbox
+from app.mail.unsubscribe import EmailKind
+from app.models import AuditAction, MessageKind, Track, User, normalize_email, utcnow
 from app.services import audit, sessions, throttle
 from app.services.errors import EmailTaken, InvalidResetLink, InviteInvalid
 
@@ -169,8 +171,6 @@ def update_settings(
 
 def set_email_preference(session: Session, user: User, kind: str, *, enabled: bool) -> None:
     """Turn one kind of email on or off (from settings or an unsubscribe link)."""
-    from app.email import EmailKind
-
     setattr(user, EmailKind.PREFERENCE[kind], enabled)
     session.commit()
 
@@ -189,6 +189,21 @@ def _password_fingerprint(user: User) -> str:
 
 def reset_token(user: User) -> str:
     return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Email a reset link if an account has this address; nothing otherwise (the page
+    says the same either way, so it tells nobody which addresses have accounts)."""
+    user = find_by_email(session, email)
+    if user is None:
+        return
+    outbox.enqueue(
+        session,
+        messages.password_reset(user, reset_token(user)),
+        kind=MessageKind.PASSWORD_RESET,
+        recipient=user,
+    )
+    session.commit()
 
 
 def user_for_reset_token(session: Session, token: str, now: datetime | None = None) -> User:

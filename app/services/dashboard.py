@@ -6,15 +6,15 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import WAITING, Assignment, Submission, Track, User
+from app.services.review import backlog_cutoff
 from app.services.standing import Court, Standing, Status, standings
 
-REVIEW_BACKLOG_AFTER = timedelta(hours=48)
 SORTS = {"waiting": "Waiting longest", "name": "Name", "progress": "Progress"}
 
 
@@ -143,7 +143,7 @@ def review_backlog(
             .where(
                 Submission.sponsor_id == sponsor.id,
                 WAITING,  # the queue's partial index, for any size of team
-                Submission.submitted_at < now - REVIEW_BACKLOG_AFTER,
+                Submission.submitted_at < backlog_cutoff(now),
                 User.archived_at.is_(None),
             )
             .options(joinedload(Submission.recruit), joinedload(Submission.assignment))

@@ -1,33 +1,34 @@
 """The weekly digest: who gets one this week, what it says, and sending it once.
 
-Once per sponsor per week, however often and from however many machines the
-command runs: before sending, a run claims (sponsor, week) by inserting a
-DigestDelivery row, and the unique constraint lets exactly one insert win. The
-winner sends and then records "sent" or "failed". Later runs skip a sent week,
-take over a failed one, and take over one left "sending" longer than the lease
-(the run died mid-send); taking over is a conditional UPDATE, so again only one
-run wins.
+Each sponsor's week is one outbox message with the unique key "digest:<sponsor>:<week>".
+A run composes the digests of a batch of sponsors and inserts them already claimed by
+itself (mail.lease.claim_new): a key that exists is skipped, so of any number of runs on
+any number of machines exactly one holds each week's digest. It sends them over one
+connection (mail.worker.deliver) and records each outcome. A week's digest that failed,
+or whose run died, is due again after a pause (or the lease): this run, a later one or
+the mail worker takes it over and sends the message that was composed.
 """
 
 from __future__ import annotations
 
 import enum
-import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.extensions import db
-from app.models import WAITING, DeliveryStatus, DigestDelivery, Submission, User
-from app.services.dashboard import REVIEW_BACKLOG_AFTER
+from app.mail import lease, messages, outbox
+from app.mail.compose import RenderedEmail, absolute_url
+from app.mail.lease import Claim
+from app.mail.transport import Transport
+from app.mail.worker import Report, deliver, writer_session
+from app.models import DeliveryStatus, MessageKind, OutboxMessage, Submission, User
+from app.services.durations import duration_since
+from app.services.review import in_backlog, waiting_by_sponsor
 from app.services.standing import Standing, sponsor_batches, stalled_by_sponsor
 
-CLAIM_LEASE = timedelta(minutes=30)
 BATCH_SIZE = 200
 
 
@@ -37,6 +38,11 @@ class Skip(enum.StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     ALREADY_SENT = "already sent this week"
     IN_PROGRESS = "being sent by another run"
+    QUEUED = "in the outbox: the mail worker or a later run sends it"
+    RETRY_LATER = "failed before: tried again after a pause"
+    GAVE_UP = "failed too often: not tried again"
+    TAKEN_OVER = "taken over by another run"
+    NOT_TRIED = "not tried: the run stopped"
 
 
 @dataclass
@@ -51,10 +57,12 @@ class Digest:
 
     @property
     def backlog(self) -> list[Submission]:
-        return [s for s in self.waiting if s.submitted_at < self.now - REVIEW_BACKLOG_AFTER]
+        return [s for s in self.waiting if in_backlog(s, self.now)]
 
     @property
     def has_news(self) -> bool:
+        """A stalled recruit or a review backlog makes a digest worth sending; fresh
+        waiting reviews alone do not (the hand-in emails told of them)."""
         return bool(self.stalled or self.backlog)
 
 
@@ -64,9 +72,10 @@ class RunSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     skipped: dict[str, list[str]] = field(default_factory=dict)
     would_send: list[Digest] = field(default_factory=list)
+    stopped: str | None = None  # why the run gave up early (a dead or hung mail server)
 
-    def skip(self, sponsor: User, reason: Skip) -> None:
-        self.skipped.setdefault(reason.value, []).append(sponsor.email)
+    def skip(self, email: str, reason: Skip) -> None:
+        self.skipped.setdefault(reason.value, []).append(email)
 
 
 def sponsor_zone(sponsor: User) -> ZoneInfo:
@@ -83,246 +92,171 @@ def local_week(sponsor: User, now: datetime) -> tuple[date, bool]:
     return week_start, local.weekday() >= sponsor.digest_weekday
 
 
-def waiting_reviews(session: Session, sponsor_ids: list[int]) -> dict[int, list[Submission]]:
-    """Each sponsor's submissions waiting for review, oldest first (archived recruits left out)."""
-    rows = session.scalars(
-        select(Submission)
-        .join(User, User.id == Submission.recruit_id)
-        .where(
-            Submission.sponsor_id.in_(sponsor_ids),
-            WAITING,  # the queue's partial index
-            User.archived_at.is_(None),
-        )
-        .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
-        .order_by(Submission.submitted_at)
-    ).all()
-    result: dict[int, list[Submission]] = {sponsor_id: [] for sponsor_id in sponsor_ids}
-    for submission in rows:
-        result[submission.sponsor_id].append(submission)
-    return result
+def digest_key(sponsor_id: int, week_start: date) -> str:
+    return f"digest:{sponsor_id}:{week_start.isoformat()}"
 
 
 def digest_for(session: Session, sponsor: User, now: datetime) -> Digest:
     """This week's digest of one sponsor (for the preview page)."""
     week_start, _due = local_week(sponsor, now)
     stalled = stalled_by_sponsor(session, now, [sponsor])[sponsor.id]
-    waiting = waiting_reviews(session, [sponsor.id])[sponsor.id]
+    waiting = waiting_by_sponsor(session, [sponsor.id])[sponsor.id]
     return Digest(sponsor, week_start, stalled, waiting, now)
 
 
+def _local_day(sponsor: User, value: datetime | None) -> str:
+    return value.astimezone(sponsor_zone(sponsor)).strftime("%a %d %b %Y") if value else ""
+
+
+def digest_email(digest: Digest) -> RenderedEmail:
+    """The digest's subject and both parts, as sent and as the preview shows them."""
+    sponsor = digest.sponsor
+    stalled = [
+        messages.DigestLine(
+            s.name,
+            s.facts.current_title or "",
+            f"idle {int(s.idle_days or 0)} days · last check-in: "
+            + (_local_day(sponsor, s.facts.last_check_in_at) or "never"),
+            absolute_url("dashboard.recruit", recruit_id=s.recruit_id) + "#check-in",
+        )
+        for s in digest.stalled
+    ]
+    waiting = [
+        messages.DigestLine(
+            s.recruit.name,
+            s.assignment.title,
+            f"waiting {duration_since(s.submitted_at, digest.now)}",
+            absolute_url("review.review", submission_id=s.id),
+        )
+        for s in digest.waiting
+    ]
+    return messages.digest_email(sponsor, digest.week_start, stalled, waiting)
+
+
 def run_digest(
-    now: datetime, send: Callable[[Digest], None], *, dry_run: bool = False
+    session: Session, now: datetime, transport: Transport | None, *, dry_run: bool = False
 ) -> RunSummary:
     """Send this week's digest to every sponsor who is due and has news, each once.
 
-    Per batch of sponsors: a fixed number of reads (who is due, who was sent, the
-    stalled recruits, the waiting reviews), then one insert that claims every digest
-    to send, then per digest the send and its recorded outcome. Claims and outcomes
-    are written through a second session, so the one holding the batch never commits
-    mid-batch and never reloads what it read (one SELECT per object otherwise).
-
-    Every write of that session is a single statement (a claim, a takeover, an
-    outcome), so it runs in autocommit: on PostgreSQL one round trip each instead of
-    BEGIN, the statement and COMMIT, thousands of times a run.
+    `now` (`--as-of`) chooses the week and the facts; the claims' leases run on the real
+    clock. Per batch of sponsors: a fixed number of reads (who is due, which weeks are in
+    the outbox, the stalled recruits, the waiting reviews), one insert that claims every
+    new digest, one update that takes over due old ones, then per digest its send and
+    its recorded outcome. Claims and outcomes go through an autocommit session, so the
+    one holding the batch never commits mid-batch and never reloads what it read.
     """
-    session = db.session
     summary = RunSummary()
-    with Session(db.engine.execution_options(isolation_level="AUTOCOMMIT")) as writer:
+    with writer_session() as writer:
         for sponsors in sponsor_batches(session, BATCH_SIZE):
-            due: list[tuple[User, date]] = []
-            for sponsor in sponsors:
-                week_start, is_due = local_week(sponsor, now)
-                if not sponsor.email_digest:
-                    summary.skip(sponsor, Skip.UNSUBSCRIBED)
-                elif not is_due:
-                    summary.skip(sponsor, Skip.NOT_DUE)
-                else:
-                    due.append((sponsor, week_start))
-            ids = [sponsor.id for sponsor, _ in due]
-            sent_weeks = _finished_claims(session, due)
-            stalled = stalled_by_sponsor(session, now, [s for s, _ in due])
-            waiting = waiting_reviews(session, ids)
-            to_send: list[Digest] = []
-            for sponsor, week_start in due:
-                if (sponsor.id, week_start) in sent_weeks:
-                    summary.skip(sponsor, Skip.ALREADY_SENT)
-                    continue
-                digest = Digest(sponsor, week_start, stalled[sponsor.id], waiting[sponsor.id], now)
-                if not digest.has_news:
-                    summary.skip(sponsor, Skip.NOTHING_TO_REPORT)
-                elif dry_run:
-                    summary.would_send.append(digest)
-                else:
-                    to_send.append(digest)
-            tokens = _claim_all(writer, to_send)
-            for digest in to_send:
-                token = tokens[digest.sponsor.id]
-                if token is None:
-                    summary.skip(digest.sponsor, Skip.IN_PROGRESS)
-                else:
-                    _send_claimed(writer, digest, token, send, summary)
+            _run_batch(session, writer, sponsors, now, transport, summary, dry_run)
             session.expunge_all()  # memory stays flat across batches
             session.rollback()  # nothing was written here: just end the read
+            if summary.stopped:
+                break
     return summary
 
 
-def _claim_all(session: Session, digests: list[Digest]) -> dict[int, str | None]:
-    """Claim these digests: one insert for the weeks nobody claimed yet, and the
-    one-by-one `claim` (insert or take over) for the rest, or for all of them if
-    another run claimed one in between. Each sponsor's token, or None if taken."""
-    if not digests:
-        return {}
-    now = digests[0].now
-    claimed: set[tuple[int, date]] = set(
-        session.execute(
-            select(DigestDelivery.sponsor_id, DigestDelivery.week_start).where(
-                DigestDelivery.sponsor_id.in_([d.sponsor.id for d in digests]),
-                DigestDelivery.week_start.in_({d.week_start for d in digests}),
-            )
-        ).all()
-    )
-    fresh = {
-        d.sponsor.id: secrets.token_hex(16)
-        for d in digests
-        if (d.sponsor.id, d.week_start) not in claimed
-    }
-    tokens: dict[int, str | None] = {}
-    if fresh:
-        try:
-            session.execute(
-                insert(DigestDelivery),
-                [
-                    {
-                        "sponsor_id": d.sponsor.id,
-                        "week_start": d.week_start,
-                        "status": DeliveryStatus.SENDING,
-                        "claim_token": fresh[d.sponsor.id],
-                        "claimed_at": now,
-                        "attempts": 1,
-                    }
-                    for d in digests
-                    if d.sponsor.id in fresh
-                ],
-            )
-            session.commit()
-            tokens.update(fresh)
-        except IntegrityError:  # another run claimed some of them meanwhile
-            session.rollback()
-    for d in digests:
-        if d.sponsor.id not in tokens:
-            tokens[d.sponsor.id] = claim(session, d.sponsor.id, d.week_start, now)
-    return tokens
-
-
-def _finished_claims(session: Session, due: list[tuple[User, date]]) -> set[tuple[int, date]]:
-    """The (sponsor, week) pairs of this batch already sent."""
-    if not due:
-        return set()
-    rows = session.execute(
-        select(DigestDelivery.sponsor_id, DigestDelivery.week_start).where(
-            DigestDelivery.sponsor_id.in_([s.id for s, _ in due]),
-            DigestDelivery.week_start.in_({w for _, w in due}),
-            DigestDelivery.status == DeliveryStatus.SENT,
-        )
-    ).all()
-    return {(sponsor_id, week_start) for sponsor_id, week_start in rows}
-
-
-def claim(session: Session, sponsor_id: int, week_start: date, now: datetime) -> str | None:
-    """Take the right to send this week's digest; the claim token, or None if taken."""
-    token = secrets.token_hex(16)
-    delivery = DigestDelivery(
-        sponsor_id=sponsor_id,
-        week_start=week_start,
-        status=DeliveryStatus.SENDING,
-        claim_token=token,
-        claimed_at=now,
-        attempts=1,
-    )
-    session.add(delivery)
-    try:
-        session.commit()
-        return token
-    except IntegrityError:
-        session.rollback()
-    # The week is claimed already: take it over only if it failed or its run died.
-    taken = session.execute(
-        update(DigestDelivery)
-        .where(
-            DigestDelivery.sponsor_id == sponsor_id,
-            DigestDelivery.week_start == week_start,
-            or_(
-                DigestDelivery.status == DeliveryStatus.FAILED,
-                and_(
-                    DigestDelivery.status == DeliveryStatus.SENDING,
-                    DigestDelivery.claimed_at < now - CLAIM_LEASE,
-                ),
-            ),
-        )
-        .values(
-            status=DeliveryStatus.SENDING,
-            claim_token=token,
-            claimed_at=now,
-            attempts=DigestDelivery.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return token if taken.rowcount == 1 else None
-
-
-# Found by the unique (sponsor, week), then checked for the token: by the token alone
-# it was a scan of every digest ever sent, for each one sent. Built once: a run
-# records thousands of outcomes, and building the statement cost more than running it.
-_deliveries = DigestDelivery.__table__
-_RECORD_OUTCOME = (
-    update(_deliveries)
-    .where(
-        _deliveries.c.sponsor_id == bindparam("b_sponsor_id"),
-        _deliveries.c.week_start == bindparam("b_week_start"),
-        _deliveries.c.claim_token == bindparam("b_token"),
-    )
-    .values(
-        status=bindparam("b_status"),
-        sent_at=bindparam("b_sent_at"),
-        last_error=bindparam("b_last_error"),
-    )
-)
-
-
-def record_outcome(
-    session: Session, digest: Digest, token: str, now: datetime, error: str | None
-) -> None:
-    """Only the run holding the claim records what happened."""
-    session.connection().execute(
-        _RECORD_OUTCOME,
-        {
-            "b_sponsor_id": digest.sponsor.id,
-            "b_week_start": digest.week_start,
-            "b_token": token,
-            "b_status": DeliveryStatus.FAILED if error else DeliveryStatus.SENT,
-            "b_sent_at": None if error else now,
-            "b_last_error": (error or "")[:2000],
-        },
-    )
-    session.commit()
-
-
-def _send_claimed(
+def _run_batch(
     session: Session,
-    digest: Digest,
-    token: str,
-    send: Callable[[Digest], None],
+    writer: Session,
+    sponsors: list[User],
+    now: datetime,
+    transport: Transport | None,
+    summary: RunSummary,
+    dry_run: bool,
+) -> None:
+    due: dict[str, tuple[User, date]] = {}
+    for sponsor in sponsors:
+        week_start, is_due = local_week(sponsor, now)
+        if not sponsor.email_digest:
+            summary.skip(sponsor.email, Skip.UNSUBSCRIBED)
+        elif not is_due:
+            summary.skip(sponsor.email, Skip.NOT_DUE)
+        else:
+            due[digest_key(sponsor.id, week_start)] = (sponsor, week_start)
+    emails = {key: sponsor.email for key, (sponsor, _week) in due.items()}
+    recorded = _recorded(session, list(due))
+    take_over: list[int] = []
+    for key, (message_id, status, _due_at) in recorded.items():
+        sponsor = due.pop(key)[0]
+        if status == DeliveryStatus.SENT:
+            summary.skip(sponsor.email, Skip.ALREADY_SENT)
+        elif status == DeliveryStatus.GAVE_UP:
+            summary.skip(sponsor.email, Skip.GAVE_UP)
+        else:  # pending, failed or claimed: this run may take it over if it is due
+            take_over.append(message_id)
+    fresh = [sponsor for sponsor, _week in due.values()]
+    stalled = stalled_by_sponsor(session, now, fresh)
+    waiting = waiting_by_sponsor(session, [s.id for s in fresh])
+    new_rows = []
+    for key, (sponsor, week_start) in due.items():
+        digest = Digest(sponsor, week_start, stalled[sponsor.id], waiting[sponsor.id], now)
+        if not digest.has_news:
+            summary.skip(sponsor.email, Skip.NOTHING_TO_REPORT)
+        elif dry_run:
+            summary.would_send.append(digest)
+        else:
+            message = messages.digest(sponsor, week_start, digest_email(digest))
+            new_rows.append(
+                outbox.columns(
+                    message, kind=MessageKind.DIGEST, recipient_id=sponsor.id, dedupe_key=key
+                )
+            )
+    if dry_run or transport is None:
+        return
+    claims = [lease.take_over(writer, take_over), lease.claim_new(writer, new_rows)]
+    _report_unclaimed(claims, recorded, new_rows, emails, summary)
+    for claim in claims:
+        if summary.stopped:
+            lease.release(writer, claim, claim.items, f"not tried: {summary.stopped}")
+            for item in claim.items:
+                summary.skip(emails[item.dedupe_key], Skip.NOT_TRIED)
+            continue
+        _summarize(deliver(writer, claim, transport), emails, summary)
+
+
+def _recorded(session: Session, keys: list[str]) -> dict[str, tuple[int, str, datetime]]:
+    """The outbox rows of these weeks' digests: key → (id, status, due_at)."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(
+            OutboxMessage.dedupe_key,
+            OutboxMessage.id,
+            OutboxMessage.status,
+            OutboxMessage.due_at,
+        ).where(OutboxMessage.dedupe_key.in_(keys))
+    ).all()
+    return {key: (message_id, status, due_at) for key, message_id, status, due_at in rows}
+
+
+def _report_unclaimed(
+    claims: list[Claim],
+    recorded: dict[str, tuple[int, str, datetime]],
+    new_rows: list[dict],
+    by_key: dict[str, str],
     summary: RunSummary,
 ) -> None:
-    """Send a claimed digest and record at once what happened (a crash in between
-    leaves the claim to be taken over after the lease)."""
-    sponsor = digest.sponsor
-    try:
-        send(digest)
-    except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried next run
-        record_outcome(session, digest, token, digest.now, f"{type(exc).__name__}: {exc}")
-        summary.failed.append((sponsor.email, f"{type(exc).__name__}: {exc}"))
-        return
-    record_outcome(session, digest, token, digest.now, None)
-    summary.sent.append(sponsor.email)
+    """Say why each digest this run wanted but did not get is somebody else's."""
+    claimed = {item.dedupe_key for claim in claims for item in claim.items}
+    for key, (_id, status, _due_at) in recorded.items():
+        if status in (DeliveryStatus.SENT, DeliveryStatus.GAVE_UP) or key in claimed:
+            continue
+        reason = {
+            DeliveryStatus.FAILED: Skip.RETRY_LATER,
+            DeliveryStatus.PENDING: Skip.QUEUED,
+        }.get(status, Skip.IN_PROGRESS)
+        summary.skip(by_key[key], reason)
+    for row in new_rows:
+        if row["dedupe_key"] not in claimed:  # another run inserted it in between
+            summary.skip(by_key[row["dedupe_key"]], Skip.IN_PROGRESS)
+
+
+def _summarize(report: Report, by_key: dict[str, str], summary: RunSummary) -> None:
+    summary.sent += [by_key[item.dedupe_key] for item in report.sent]
+    summary.failed += [(by_key[item.dedupe_key], error) for item, error in report.failed]
+    for item in report.lost:
+        summary.skip(by_key[item.dedupe_key], Skip.TAKEN_OVER)
+    for item in report.released:
+        summary.skip(by_key[item.dedupe_key], Skip.NOT_TRIED)
+    summary.stopped = summary.stopped or report.stopped

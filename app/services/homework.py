@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import Submission, SubmissionStatus, User, utcnow
-from app.services import notifications
+from app.mail import messages, outbox
+from app.models import MessageKind, Submission, SubmissionStatus, User, utcnow
 from app.services.errors import InvalidTransition, NotFound
 from app.services.progress import CurrentState, load_progress
 from app.services.uploads import StoredFile, UploadRejected, remove_stored, store_upload
@@ -76,8 +76,16 @@ def hand_in(
         attachment_size=stored.size if stored else None,
     )
     session.add(submission)
-    notifications.queue_hand_in(session, submission, recruit.sponsor)
     try:
+        session.flush()  # the id, for the sponsor's link
+        sponsor = recruit.sponsor
+        if sponsor is not None and sponsor.email_on_hand_in:
+            outbox.enqueue(
+                session,
+                messages.hand_in_notice(sponsor, recruit, submission, step.assignment.title),
+                kind=MessageKind.HANDED_IN,
+                recipient=sponsor,
+            )
         session.commit()
     except IntegrityError as exc:  # a second tab handed in at the same moment
         session.rollback()

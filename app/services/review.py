@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from app.models import WAITING, Assignment, Submission, SubmissionStatus, User, utcnow
-from app.services import audit, notifications
+from app.mail import messages, outbox
+from app.models import WAITING, Assignment, MessageKind, Submission, SubmissionStatus, User, utcnow
+from app.services import audit
 from app.services.errors import AlreadyDecided, InvalidTransition, NotFound
+from app.services.progress import load_progress
 
 ALREADY_DECIDED = "This submission was already decided (perhaps in another tab)."
+# The sponsor's own to-do: hand-ins waiting longer than this (PRODUCT.md).
+REVIEW_BACKLOG_AFTER = timedelta(hours=48)
+
+
+def backlog_cutoff(now: datetime) -> datetime:
+    """The 48-hour rule, for the dashboard and the digest: a hand-in waiting since
+    before this moment is in the sponsor's review backlog."""
+    return now - REVIEW_BACKLOG_AFTER
+
+
+def in_backlog(submission: Submission, now: datetime) -> bool:
+    return submission.submitted_at < backlog_cutoff(now)
 
 
 class Decision(enum.StrEnum):
@@ -102,6 +116,25 @@ def review_queue(session: Session, sponsor: User, page: int = 1, per_page: int =
     return QueuePage([QueueItem(*row[:5]) for row in rows], total or 0, page, per_page)
 
 
+def waiting_by_sponsor(session: Session, sponsor_ids: list[int]) -> dict[int, list[Submission]]:
+    """Each sponsor's hand-ins waiting for review, oldest first (archived recruits left out)."""
+    rows = session.scalars(
+        select(Submission)
+        .join(User, User.id == Submission.recruit_id)
+        .where(
+            Submission.sponsor_id.in_(sponsor_ids),
+            WAITING,  # the queue's partial index
+            User.archived_at.is_(None),
+        )
+        .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
+        .order_by(Submission.submitted_at, Submission.id)
+    ).all()
+    result: dict[int, list[Submission]] = {sponsor_id: [] for sponsor_id in sponsor_ids}
+    for submission in rows:
+        result[submission.sponsor_id].append(submission)
+    return result
+
+
 def get_reviewable(session: Session, sponsor: User, submission_id: int) -> Submission:
     """A submission of one of the sponsor's own recruits; anything else looks absent."""
     submission = session.scalar(
@@ -140,7 +173,8 @@ def decide(
 
     The conditional UPDATE (`... WHERE status = 'submitted'`) is the guard: of two
     racing decisions only one changes a row, the other gets AlreadyDecided. Approval
-    is the unlock of the next step (the gate derives it), so this is one transaction.
+    is the unlock of the next step (the gate derives it), so the decision, its audit
+    entry and the recruit's email are one transaction.
     """
     submission = get_reviewable(session, sponsor, submission_id)
     if submission.status != SubmissionStatus.SUBMITTED:
@@ -167,27 +201,31 @@ def decide(
     if result.rowcount != 1:
         session.rollback()
         raise AlreadyDecided(ALREADY_DECIDED)
-    notifications.queue_decision(session, submission, submission.recruit)
-    audit.record(
-        session,
-        sponsor,
-        str(status),
-        submission.recruit,
-        f"“{submission.assignment.title}”, attempt {submission.attempt}",
-    )
+    session.expire(submission)  # the gate below reads the decision just written
+    recruit, title = submission.recruit, submission.assignment.title
+    if recruit.email_on_decision:
+        outbox.enqueue(
+            session,
+            messages.decision_notice(
+                recruit,
+                title,
+                approved=status == SubmissionStatus.APPROVED,
+                feedback=feedback,
+                opened_title=opened_by_approval(session, recruit)
+                if status == SubmissionStatus.APPROVED
+                else None,
+            ),
+            kind=MessageKind.DECIDED,
+            recipient=recruit,
+        )
+    audit.record(session, sponsor, str(status), recruit, f"“{title}”, attempt {submission.attempt}")
     session.commit()
-    session.refresh(submission)
     return submission
 
 
-def next_assignment_title(session: Session, submission: Submission) -> str | None:
-    """Title of the step after this one on its track (what an approval unlocks)."""
-    position = submission.assignment.position
-    if position is None:
-        return None
-    return session.scalar(
-        select(Assignment.title).where(
-            Assignment.track_id == submission.assignment.track_id,
-            Assignment.position == position + 1,
-        )
-    )
+def opened_by_approval(session: Session, recruit: User) -> str | None:
+    """What an approval just opened, as the gate says: the recruit's current step now
+    (None when that was the last). Never "the next position": after a reorder the step
+    below the approved one may be done already."""
+    current = load_progress(session, recruit).current
+    return current.assignment.title if current is not None else None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import Assignment, CheckIn, Submission, SubmissionStatus, User
+from app.services.progress import compute_progress
 
 CHANNELS = {
     "call": "Call",
@@ -45,7 +46,7 @@ def timeline(session: Session, recruit: User) -> list[Event]:
         .options(joinedload(Submission.assignment))
         .order_by(Submission.submitted_at)
     ).all()
-    next_titles = _next_titles(session, submissions)
+    opened = _opened_titles(session, recruit, submissions)
     for s in submissions:
         title = s.assignment.title
         events.append(
@@ -59,8 +60,8 @@ def timeline(session: Session, recruit: User) -> list[Event]:
         )
         if s.status == SubmissionStatus.APPROVED and s.decided_at:
             events.append(Event(s.decided_at, "approved", f"“{title}” approved", s.feedback, s.id))
-            if next_titles.get(s.id):
-                events.append(Event(s.decided_at, "unlocked", f"“{next_titles[s.id]}” unlocked"))
+            if s.id in opened:
+                events.append(Event(s.decided_at, "unlocked", f"“{opened[s.id]}” unlocked"))
         elif s.status == SubmissionStatus.CHANGES_REQUESTED and s.decided_at:
             events.append(
                 Event(
@@ -86,26 +87,32 @@ def timeline(session: Session, recruit: User) -> list[Event]:
     return sorted(events, key=lambda e: e.at, reverse=True)
 
 
-def _next_titles(session: Session, submissions) -> dict[int, str]:  # type: ignore[no-untyped-def]
-    """For each approved submission, the title of the step after it (what it unlocked)."""
-    approved = [s for s in submissions if s.status == SubmissionStatus.APPROVED]
-    wanted = {
-        (s.assignment.track_id, s.assignment.position + 1)
-        for s in approved
-        if s.assignment.position is not None
-    }
-    if not wanted:
+def _opened_titles(session: Session, recruit: User, submissions) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    """For each approval, the title of the step it opened, as the gate says: the
+    recruit's current step right after it (their approvals replayed in order, on each
+    track as it stands now). Not "the next position": after a reorder the step below
+    the approved one may be done already."""
+    approved = sorted(
+        (s for s in submissions if s.status == SubmissionStatus.APPROVED and s.decided_at),
+        key=lambda s: (s.decided_at, s.id),
+    )
+    if not approved:
         return {}
-    track_ids = {track_id for track_id, _ in wanted}
-    rows = session.execute(
-        select(Assignment.track_id, Assignment.position, Assignment.title).where(
-            Assignment.track_id.in_(track_ids), Assignment.position.is_not(None)
+    steps_by_track: dict[int, list[Assignment]] = {}
+    for assignment in session.scalars(
+        select(Assignment).where(
+            Assignment.track_id.in_({s.assignment.track_id for s in approved}),
+            Assignment.position.is_not(None),
         )
-    ).all()
-    titles = {(t, p): title for t, p, title in rows}
-    return {
-        s.id: titles[(s.assignment.track_id, s.assignment.position + 1)]
-        for s in approved
-        if s.assignment.position is not None
-        and (s.assignment.track_id, s.assignment.position + 1) in titles
-    }
+    ):
+        steps_by_track.setdefault(assignment.track_id, []).append(assignment)
+    opened: dict[int, str] = {}
+    for index, submission in enumerate(approved):
+        track_id = submission.assignment.track_id
+        so_far = [s for s in approved[: index + 1] if s.assignment.track_id == track_id]
+        current = compute_progress(
+            steps_by_track.get(track_id, []), so_far, recruit.enrolled_at
+        ).current
+        if current is not None:
+            opened[submission.id] = current.assignment.title
+    return opened

@@ -1,10 +1,13 @@
-"""Email through a real SMTP server: the weekly digest, notifications, password reset."""
+"""Email through a real SMTP server: the weekly digest, notifications, password reset.
+
+Notifications and reset links are recorded in the outbox by the request and sent by the
+mail worker (`deliver_mail` runs `flask mail work --once`); `digest send` sends the
+digests it composes itself. The faults (hung, slow and dropping servers, racing and
+killed senders) are in test_mail_delivery.py.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,9 +16,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.models import DigestDelivery, Notification, Submission, User, utcnow
+from app.models import MessageKind, OutboxMessage, Submission, User, utcnow
 from app.services.accounts import reset_token
-from tests.conftest import PASSWORD, count_queries, csrf_token, post_form
+from tests.conftest import PASSWORD, count_queries, csrf_token, deliver_mail, post_form
 from tests.factories import SubmissionFactory, UserFactory, make_track
 from tests.smtp import parts
 
@@ -109,7 +112,8 @@ def test_a_refused_message_is_retried_next_run_and_sent_once(runner, smtp):
     assert first.exit_code == 1
     assert "failed: 1" in first.output and sponsor.email in first.output
     assert smtp.to(sponsor.email) == []
-    delivery = db.session.scalar(select(DigestDelivery))
+    delivery = db.session.scalar(select(OutboxMessage))
+    assert delivery.kind == MessageKind.DIGEST
     assert delivery.status == "failed" and "554" in delivery.last_error
     second = send_digest(runner, MONDAY + timedelta(hours=1))
     assert second.exit_code == 0 and "sent: 1" in second.output
@@ -159,19 +163,19 @@ def test_a_refused_digest_does_not_stop_the_others(runner, smtp):
 def test_when_the_server_hangs_up_between_digests_each_still_goes_out_once(app, smtp):
     """Mail servers close connections (idle timeouts, a cap on messages per connection):
     the next digest goes out on a fresh one, none is lost, none is doubled."""
-    from app.email import Mailer
-    from app.mailbox.compose import digest_message
+    from app.mail.transport import Transport
     from app.services.digest import run_digest
 
     sponsors = [team(name=f"Sponsor {n}", stalled=(f"Stuck {n}",)) for n in range(3)]
 
-    def send_then_hang_up(digest):
-        mailer.send(digest_message(digest))
-        smtp.hang_up()
+    class HangsUpAfterEach(Transport):
+        def send(self, sender, recipient, data):  # type: ignore[no-untyped-def]
+            super().send(sender, recipient, data)
+            smtp.hang_up()
 
-    with Mailer() as mailer:
-        summary = run_digest(MONDAY, send_then_hang_up)
-    assert summary.failed == []
+    with HangsUpAfterEach() as transport:
+        summary = run_digest(db.session, MONDAY, transport)
+    assert summary.failed == [] and len(summary.sent) == 3
     assert [len(smtp.to(s.email)) for s in sponsors] == [1, 1, 1]
     assert len(set(smtp.connections)) == 3
 
@@ -213,49 +217,47 @@ def test_a_digest_run_costs_one_statement_per_email_beyond_a_fixed_few(runner, s
     assert six - two == 4
 
 
-def test_an_interrupted_send_is_taken_over_after_the_lease(runner, smtp):
-    sponsor = team()
-    week = MONDAY.date()
-    db.session.add(
-        DigestDelivery(
-            sponsor_id=sponsor.id,
-            week_start=week,
-            status="sending",
-            claim_token="dead-run",
-            claimed_at=MONDAY,
-            attempts=1,
-        )
+def claimed_digest(sponsor, lease_ends):
+    """This week's digest of `sponsor`, composed and claimed by a run that died."""
+    from app.mail import messages
+    from app.services.digest import digest_email, digest_for, digest_key
+
+    digest = digest_for(db.session, sponsor, MONDAY)
+    message = messages.digest(sponsor, digest.week_start, digest_email(digest))
+    row = OutboxMessage(
+        kind=MessageKind.DIGEST,
+        recipient_id=sponsor.id,
+        to_address=sponsor.email,
+        subject=message.subject,
+        data=message.data,
+        dedupe_key=digest_key(sponsor.id, digest.week_start),
+        status="sending",
+        claim_token="dead-run",
+        claimed_at=utcnow(),
+        due_at=lease_ends,
     )
+    db.session.add(row)
     db.session.commit()
-    busy = send_digest(runner, MONDAY + timedelta(minutes=5))
-    assert "being sent by another run" in busy.output
+    return row
+
+
+def test_a_live_claim_is_left_alone_whatever_the_as_of_and_taken_over_after_its_lease(runner, smtp):
+    """The lease runs on the real clock: --as-of a day later (it was the run's start time
+    once, so a second run took over every claim of a run still sending) changes nothing."""
+    sponsor = team()
+    row = claimed_digest(sponsor, lease_ends=utcnow() + timedelta(minutes=5))
+    for as_of in (MONDAY + timedelta(minutes=5), MONDAY + timedelta(days=1)):
+        busy = send_digest(runner, as_of)
+        assert "being sent by another run" in busy.output
     assert smtp.to(sponsor.email) == []
-    send_digest(runner, MONDAY + timedelta(hours=1))
+    row.due_at = utcnow() - timedelta(seconds=1)  # the dead run's lease has ended
+    db.session.commit()
+    taken = send_digest(runner, MONDAY + timedelta(hours=1))
+    assert "sent: 1" in taken.output, taken.output
+    (message,) = smtp.to(sponsor.email)
+    assert message["Message-ID"] == f"<digest-{sponsor.id}-2026-11-30@127.0.0.1>"
+    assert "Stuck Stu" in parts(message)[0]
     assert len(smtp.to(sponsor.email)) == 1
-
-
-def test_two_processes_at_once_send_one_digest_per_sponsor(app, database_url, smtp):
-    sponsors = [team(name=f"Sponsor {i}") for i in range(6)]
-    env = {
-        **os.environ,
-        "WILLING_ENV": "testing",
-        "TEST_DATABASE_URL": database_url,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-        "FLASK_APP": "wsgi",
-    }
-    command = [sys.executable, "-m", "flask", "digest", "send", "--as-of", MONDAY.isoformat()]
-    runs = [
-        subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        for _ in range(2)
-    ]
-    outputs = [run.communicate(timeout=120)[0] for run in runs]
-    assert all(run.returncode == 0 for run in runs), outputs
-    for sponsor in sponsors:
-        assert len(smtp.to(sponsor.email)) == 1, outputs
-    assert db.session.scalar(select(func.count(DigestDelivery.id))) == 6
 
 
 @pytest.mark.parametrize(
@@ -331,7 +333,7 @@ def test_dry_run_prints_and_sends_nothing(runner, smtp):
     result = send_digest(runner, MONDAY, "--dry-run")
     assert f"would send to {sponsor.email}: 1 stalled (Stuck Stu)" in result.output
     assert smtp.messages == []
-    assert db.session.scalar(select(func.count(DigestDelivery.id))) == 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
 
 
 def test_preview_shows_what_the_email_says(client, auth, runner, smtp):
@@ -344,12 +346,12 @@ def test_preview_shows_what_the_email_says(client, auth, runner, smtp):
     assert message["Subject"] in preview
 
 
-def test_without_mail_server_messages_land_in_the_outbox(app, runner):
+def test_without_mail_server_messages_are_written_as_files(app, runner):
     team(stalled=("Stuck Stu",))
-    outbox = Path(app.config["MAIL_OUTBOX_DIR"])
-    before = set(outbox.glob("*.eml"))
+    folder = Path(app.config["MAIL_FILE_DIR"])
+    before = set(folder.glob("*.eml"))
     assert send_digest(runner).exit_code == 0
-    (new_file,) = set(outbox.glob("*.eml")) - before
+    (new_file,) = set(folder.glob("*.eml")) - before
     assert "Stuck Stu" in new_file.read_text()
 
 
@@ -366,12 +368,14 @@ def hand_in_as(client, auth, recruit, assignment, answer="Here it is"):
     return response
 
 
-def test_notifications_on_hand_in_approval_and_changes(client, auth, smtp):
+def test_notifications_on_hand_in_approval_and_changes(client, auth, runner, smtp):
     sponsor = UserFactory(name="Nina Notify")
     track = make_track(sponsor, 2)
     recruit = UserFactory(name="Rex Recruit", sponsor=sponsor, track=track, enrolled_at=utcnow())
     first = track.assignments[0]
     hand_in_as(client, auth, recruit, first)
+    assert smtp.messages == []  # the request only recorded it
+    deliver_mail(runner)
     (handed,) = smtp.to(sponsor.email)
     assert handed["Subject"] == "Rex Recruit handed in “Step 1 title”"
     assert handed["List-Unsubscribe"]
@@ -384,16 +388,22 @@ def test_notifications_on_hand_in_approval_and_changes(client, auth, smtp):
         {"feedback": "Add a photo", "request_changes": "1"},
         page="/review",
     )
+    deliver_mail(runner)
     (sent_back,) = smtp.to(recruit.email)
+    assert sent_back["Subject"] == "Changes requested on “Step 1 title”"
     assert "Add a photo" in parts(sent_back)[0]
     auth.logout()
     hand_in_as(client, auth, recruit, first, "With photo")
     second = db.session.scalar(select(Submission).where(Submission.attempt == 2))
     auth.login(sponsor)
     post_form(client, f"/review/{second.id}", {"feedback": "", "approve": "1"}, page="/review")
+    deliver_mail(runner)
     approved = smtp.to(recruit.email)[-1]
     assert approved["Subject"] == "Approved: “Step 1 title”. Next: “Step 2 title”"
     assert "Your next step is open: “Step 2 title”" in parts(approved)[0]
+    assert len(smtp.messages) == 4  # two hand-ins, two decisions, each once
+    deliver_mail(runner)
+    assert len(smtp.messages) == 4
 
 
 def test_a_mail_failure_never_blocks_the_decision_and_is_retried(client, auth, runner, smtp):
@@ -409,37 +419,43 @@ def test_a_mail_failure_never_blocks_the_decision_and_is_retried(client, auth, r
     assert response.status_code == 302
     db.session.refresh(submission)
     assert submission.status == "approved"
-    notification = db.session.scalar(select(Notification))
-    assert notification.status == "failed" and "554" in notification.last_error
+    failed = runner.invoke(args=["mail", "work", "--once"])
+    assert failed.exit_code == 1 and "sent: 0, failed: 1" in failed.output
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.status == "failed" and "554" in message.last_error and message.attempts == 1
     assert smtp.to(recruit.email) == []
-    result = runner.invoke(args=["email", "retry"])
-    assert result.exit_code == 0 and "notifications sent: 1" in result.output
+    retried = runner.invoke(args=["mail", "work", "--once"])
+    assert retried.exit_code == 0 and "sent: 1, failed: 0" in retried.output
     assert len(smtp.to(recruit.email)) == 1
-    runner.invoke(args=["email", "retry"])
+    deliver_mail(runner)
     assert len(smtp.to(recruit.email)) == 1
+    db.session.refresh(message)
+    assert message.status == "sent" and message.data is None  # the record stays, the bytes go
 
 
-def test_turned_off_notifications_are_not_recorded(client, auth, smtp):
+def test_turned_off_notifications_are_not_recorded(client, auth, runner, smtp):
     sponsor = UserFactory(email_on_hand_in=False)
     track = make_track(sponsor, 1)
     recruit = UserFactory(sponsor=sponsor, track=track, enrolled_at=utcnow())
     hand_in_as(client, auth, recruit, track.assignments[0])
+    deliver_mail(runner)
     assert smtp.messages == []
-    assert db.session.scalar(select(func.count(Notification.id))) == 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
 
 
-def reset_link_for(client, smtp, email):
+def reset_link_for(client, runner, smtp, email):
     page = client.get("/forgot-password")
     response = client.post(
         "/forgot-password", data={"email": email, "csrf_token": csrf_token(page.text)}
     )
     assert "If " in response.text and "belongs to an account" in response.text
+    deliver_mail(runner)
     (message,) = smtp.to(email)
     link = next(w for w in parts(message)[0].split() if "/reset-password/" in w)
     return relative(link)
 
 
-def test_password_reset_works_once_and_ends_other_sessions(app, client, auth, smtp):
+def test_password_reset_works_once_and_ends_other_sessions(app, client, auth, runner, smtp):
     user = UserFactory(email="forgetful@example.com")
     other_device = app.test_client()
     page = other_device.get("/login")
@@ -448,7 +464,9 @@ def test_password_reset_works_once_and_ends_other_sessions(app, client, auth, sm
         data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
     )
     assert other_device.get("/account").status_code == 200
-    link = reset_link_for(client, smtp, user.email)
+    link = reset_link_for(client, runner, smtp, user.email)
+    sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "password_reset"))
+    assert sent.status == "sent" and sent.data is None  # the link is not kept once mailed
     form = {"new_password": "a brand new passphrase", "confirm": "a brand new passphrase"}
     response = post_form(client, link, form, page=link)
     assert response.status_code == 302
@@ -459,14 +477,16 @@ def test_password_reset_works_once_and_ends_other_sessions(app, client, auth, sm
     assert reused.status_code == 400 and "already used" in reused.text
 
 
-def test_unknown_address_gets_the_same_answer_and_no_mail(client, smtp):
+def test_unknown_address_gets_the_same_answer_and_no_mail(client, runner, smtp):
     page = client.get("/forgot-password")
     response = client.post(
         "/forgot-password",
         data={"email": "nobody@example.com", "csrf_token": csrf_token(page.text)},
     )
     assert "If nobody@example.com belongs to an account" in response.text
+    deliver_mail(runner)
     assert smtp.messages == []
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
 
 
 def test_expired_tampered_and_orphaned_reset_links_are_refused(app, client):
@@ -484,3 +504,42 @@ def test_expired_tampered_and_orphaned_reset_links_are_refused(app, client):
     db.session.commit()
     orphaned = client.get(f"/reset-password/{token}")
     assert orphaned.status_code == 400
+
+
+def test_after_a_reorder_the_email_and_timeline_name_the_step_the_gate_opened(
+    client, auth, runner, smtp
+):
+    """Step 3 moved to the top and approved opens step 2 (step 1 is done): the email and
+    the timeline once said "Step 1" (position + 1)."""
+    from app.services import tracks
+
+    sponsor = UserFactory(name="Sam Sponsor")
+    track = make_track(sponsor, 3)
+    first, second, third = track.assignments
+    recruit = UserFactory(
+        name="Rita", sponsor=sponsor, track=track, enrolled_at=utcnow() - timedelta(days=9)
+    )
+    SubmissionFactory(
+        recruit=recruit,
+        assignment=first,
+        status="approved",
+        submitted_at=utcnow() - timedelta(days=8),
+        decided_at=utcnow() - timedelta(days=7),
+    )
+    tracks.move_assignment(db.session, third, "up")
+    tracks.move_assignment(db.session, third, "up")  # order: step 3, step 1, step 2
+    hand_in_as(client, auth, recruit, third)
+    waiting = db.session.scalar(select(Submission).where(Submission.assignment_id == third.id))
+    auth.login(sponsor)
+    post_form(client, f"/review/{waiting.id}", {"feedback": "", "approve": "1"}, page="/review")
+    deliver_mail(runner)
+    approved = smtp.to(recruit.email)[-1]
+    assert approved["Subject"] == "Approved: “Step 3 title”. Next: “Step 2 title”"
+    assert "Your next step is open: “Step 2 title”" in parts(approved)[0]
+    timeline = client.get(f"/recruits/{recruit.id}").text
+    assert "“Step 2 title” unlocked" in timeline
+    assert "“Step 1 title” unlocked" not in timeline
+    auth.logout()
+    auth.login(recruit)
+    homework = client.get("/homework").text
+    assert "Instructions for step 2 only" in homework  # what the recruit's page opens

@@ -1,4 +1,11 @@
-"""Every migration runs on an empty database and ends where the models are."""
+"""Every migration runs on an empty database and ends where the models are.
+
+These tests build and tear down the schema, so each runs on a database of its own
+(`app_on_own_database`): the shared test database keeps the models' schema.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -6,6 +13,15 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import Index, MetaData, inspect, text
 
 from app.extensions import db
+from tests.conftest import IsolatedCliRunner, mail_server_for
+from tests.factories import UserFactory, make_track
+
+MONDAY = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+class _Who(NamedTuple):
+    id: int
+    email: str
 
 
 def schema_differences() -> list:
@@ -14,11 +30,7 @@ def schema_differences() -> list:
         return compare_metadata(context, db.metadata)
 
 
-def test_upgrade_matches_models_then_downgrade_and_upgrade_again(app):
-    db.drop_all()
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-
+def test_upgrade_matches_models_then_downgrade_and_upgrade_again(app_on_own_database):
     upgrade()
     assert schema_differences() == []
     tables = set(inspect(db.engine).get_table_names())
@@ -31,7 +43,8 @@ def test_upgrade_matches_models_then_downgrade_and_upgrade_again(app):
     assert schema_differences() == []
 
 
-def test_the_comparison_notices_a_missing_index(app):
+def test_the_comparison_notices_a_missing_index(app_on_own_database):
+    upgrade()
     """The check above can fail: a model index absent from the database is reported."""
     metadata = MetaData(naming_convention=db.metadata.naming_convention)
     for table in db.metadata.sorted_tables:
@@ -43,11 +56,8 @@ def test_the_comparison_notices_a_missing_index(app):
     assert [d[0] for d in differences] == ["add_index"]
 
 
-def test_upgrade_copies_each_recruits_sponsor_onto_their_hand_ins(app):
+def test_upgrade_copies_each_recruits_sponsor_onto_their_hand_ins(app_on_own_database):
     """b13a92eda142 fills submissions.sponsor_id on existing data and keeps what refers to it."""
-    db.drop_all()
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     upgrade(revision="8c62a462d652")
     when = "2026-11-01 09:00:00"
     with db.engine.begin() as connection:
@@ -99,11 +109,81 @@ def test_upgrade_copies_each_recruits_sponsor_onto_their_hand_ins(app):
             {"when": when},
         )
 
-    upgrade()
+    upgrade(revision="b13a92eda142")
 
-    assert schema_differences() == []
     with db.engine.connect() as connection:
         copied = connection.execute(text("SELECT id, sponsor_id FROM submissions ORDER BY id"))
         assert copied.all() == [(1, 2), (2, 2), (3, 1)]
         notification = connection.execute(text("SELECT submission_id FROM notifications"))
         assert notification.scalar_one() == 1
+
+
+def test_the_outbox_keeps_every_sent_digest_week_so_none_goes_twice(app_on_own_database):
+    """08c7e75df1d4 moves digest_deliveries and notifications into outbox_messages: a
+    week already sent stays sent (the next run skips it), a failed week is composed again,
+    and a notification never sent is dropped with a warning."""
+    app = app_on_own_database
+    upgrade(revision="b13a92eda142")
+    sent, failed = UserFactory(name="Sent Sofia"), UserFactory(name="Failed Fred")
+    for sponsor in (sent, failed):
+        UserFactory(
+            sponsor=sponsor, track=make_track(sponsor, 1), enrolled_at=MONDAY - timedelta(days=30)
+        )
+    sent, failed = _Who(sent.id, sent.email), _Who(failed.id, failed.email)
+    db.session.remove()  # the migration needs the tables to itself
+    week = "2026-11-30"
+    with db.engine.begin() as connection:
+        for sponsor, status in ((sent, "sent"), (failed, "failed")):
+            connection.execute(
+                text(
+                    "INSERT INTO digest_deliveries (sponsor_id, week_start, status, claim_token,"
+                    " claimed_at, sent_at, attempts, last_error) VALUES (:sponsor, :week,"
+                    " :status, 'old', :when, :when, 1, '')"
+                ),
+                {"sponsor": sponsor.id, "week": week, "status": status, "when": MONDAY},
+            )
+        submission = connection.execute(text("SELECT min(id) FROM assignments")).scalar()
+        connection.execute(
+            text(
+                "INSERT INTO submissions (recruit_id, sponsor_id, assignment_id, attempt,"
+                " answer, status, submitted_at, feedback) SELECT id, sponsor_id, :step, 1, 'x',"
+                " 'submitted', :when, '' FROM users WHERE sponsor_id = :sponsor"
+            ),
+            {"step": submission, "when": MONDAY, "sponsor": sent.id},
+        )
+        for status in ("sent", "pending"):
+            connection.execute(
+                text(
+                    "INSERT INTO notifications (kind, recipient_id, submission_id, status,"
+                    " attempts, last_error, created_at) SELECT 'handed_in', :sponsor, id,"
+                    " :status, 1, '', :when FROM submissions"
+                ),
+                {"sponsor": sent.id, "status": status, "when": MONDAY},
+            )
+
+    upgrade()
+
+    assert schema_differences() == []
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT kind, recipient_id, status, dedupe_key FROM outbox_messages ORDER BY id")
+        ).all()
+    assert rows == [
+        ("digest", sent.id, "sent", f"digest:{sent.id}:{week}"),
+        ("handed_in", sent.id, "sent", None),
+    ]
+    with mail_server_for(app) as smtp:
+        result = IsolatedCliRunner(app).invoke(
+            args=["digest", "send", "--as-of", MONDAY.isoformat()]
+        )
+    assert "skipped (already sent this week): 1" in result.output, result.output
+    assert [m["To"].addresses[0].addr_spec for m in smtp.messages] == [failed.email]
+    db.session.remove()
+
+    downgrade(revision="b13a92eda142")
+    with db.engine.connect() as connection:
+        weeks = connection.execute(
+            text("SELECT sponsor_id, status FROM digest_deliveries ORDER BY sponsor_id")
+        ).all()
+    assert sorted(weeks) == sorted([(sent.id, "sent"), (failed.id, "sent")])
+    upgrade()

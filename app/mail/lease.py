@@ -1,0 +1,281 @@
+"""The one claim/lease mechanism for every outgoing message (notifications, digests and
+whatever comes next): who may send a message of the outbox, and for how long.
+
+A sender claims messages by writing its own random token on them, the time it took
+them (`claimed_at`) and the end of its lease (`due_at` = now + MAIL_LEASE_SECONDS).
+Claiming is one conditional statement (an UPDATE of due rows, `FOR UPDATE SKIP LOCKED`
+on PostgreSQL, or an INSERT that skips existing keys), so of any number of senders, on
+any number of machines, one gets each message. Right before each send the sender checks
+how much of its lease is left on its own monotonic clock; when little is, it renews
+every claim it still holds and learns which those are, and it skips what it no longer
+owns. Only the holder of the token records the outcome. A sender that dies leaves its
+claims to whoever comes after the lease ends: they are due again.
+
+Leases are measured on the real clock, never on `--as-of` (which only chooses the week
+and the facts of a digest). Machines sharing a database need their clocks in step
+(NTP): a clock running ahead by more than the safety margin could take a live claim.
+
+The one case that can repeat a message: a sender that dies (or loses its database)
+after the mail server accepted a message and before it recorded "sent"; after the lease
+the message goes again. Digests carry a fixed Message-ID per sponsor and week, so mail
+systems can drop the copy.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, any_, case, func, select, true, update
+from sqlalchemy.orm import Session
+
+from app.models import DeliveryStatus, OutboxMessage, utcnow
+from app.models.outbox import OPEN_STATUSES
+
+_outbox = OutboxMessage.__table__
+_c = _outbox.c
+MAX_RETRY_DELAY = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One claimed message: what the sender needs to send it."""
+
+    id: int
+    recipient: str
+    data: bytes
+    attempts: int  # tries before this one
+    dedupe_key: str | None = None
+
+
+@dataclass
+class Claim:
+    """The messages one sender holds, and until when."""
+
+    token: str
+    lease: timedelta
+    items: list[Item] = field(default_factory=list)
+    # time.monotonic() just before the statement that took (or last renewed) the claims.
+    renewed_at: float = 0.0
+    owned: set[int] = field(default_factory=set)
+
+    def seconds_left(self) -> float:
+        return self.lease.total_seconds() - (time.monotonic() - self.renewed_at)
+
+    def keeps(self, session: Session, item: Item) -> bool:
+        """Right before sending `item`: is it still ours, for longer than a send can take?
+
+        Renews every claim still held when less than the safety margin is left."""
+        if self.seconds_left() < safety_margin(self.lease):
+            renew(session, self)
+        return item.id in self.owned
+
+
+def lease_length() -> timedelta:
+    return timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
+
+
+def safety_margin(lease: timedelta) -> float:
+    """Seconds of lease a sender must have left before it starts a send: the longest a
+    send can take (a timeout for each step of the SMTP dialogue) and some clock skew,
+    but never more than half the lease."""
+    send_at_most = 8 * float(current_app.config["MAIL_TIMEOUT"]) + 30
+    return min(lease.total_seconds() / 2, send_at_most)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a message waits after its `attempts`-th failure: doubling, at most 6 h."""
+    base = timedelta(seconds=current_app.config["MAIL_RETRY_SECONDS"])
+    return min(base * 2 ** max(0, attempts - 1), MAX_RETRY_DELAY)
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)
+
+
+def _is_due(now: datetime):  # type: ignore[no-untyped-def]
+    """Open and its time has come (for a claimed one: its sender's lease has ended)."""
+    return and_(_c.status.in_(OPEN_STATUSES), _c.due_at <= now)
+
+
+def _claim_values(token: str, now: datetime, lease: timedelta) -> dict:
+    return {
+        "status": DeliveryStatus.SENDING,
+        "claim_token": token,
+        "claimed_at": now,
+        "due_at": now + lease,
+    }
+
+
+_RETURNED = (_c.id, _c.to_address, _c.data, _c.attempts, _c.dedupe_key)
+
+
+def _claim_from(token: str, lease: timedelta, started: float, rows: Iterable) -> Claim:
+    items = sorted((Item(*row) for row in rows), key=lambda item: item.id)
+    return Claim(token, lease, items, started, {item.id for item in items})
+
+
+def claim_due(
+    session: Session,
+    limit: int,
+    *,
+    due_by: datetime | None = None,
+    kinds: Sequence[str] | None = None,
+) -> Claim:
+    """Take up to `limit` messages due by `due_by` (default now), oldest first: the
+    worker's claim. `--once` passes its start, so a message that fails during the run
+    (due again later) waits for the next run instead of being retried at once."""
+    token, lease, now = new_token(), lease_length(), utcnow()
+    moment = min(now, due_by) if due_by else now
+    due, first = _is_due(moment), _outbox.alias("first_due")
+    if kinds:
+        due = and_(due, _c.kind.in_(kinds))
+    # An alias, so the subquery is not correlated to the UPDATE's rows (its LIMIT counts).
+    oldest = (
+        select(first.c.id)
+        .where(first.c.status.in_(OPEN_STATUSES), first.c.due_at <= moment)
+        .where(first.c.kind.in_(kinds) if kinds else true())
+        .order_by(first.c.due_at, first.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serializes writers anyway
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # ARRAY(...) runs the subquery once; as `IN (...)` PostgreSQL may run it again for
+        # each row, and with SKIP LOCKED each run can pick other rows: past the LIMIT.
+        chosen = _c.id == any_(func.array(oldest.scalar_subquery()))
+    else:
+        chosen = _c.id.in_(oldest)
+    started = time.monotonic()
+    rows = session.execute(
+        update(_outbox)
+        .where(chosen, due)
+        .values(_claim_values(token, now, lease))
+        .returning(*_RETURNED)
+    ).all()
+    session.commit()
+    return _claim_from(token, lease, started, rows)
+
+
+def take_over(session: Session, ids: Sequence[int]) -> Claim:
+    """Take these messages if they are due (failed, or left by a sender that died)."""
+    token, lease, now = new_token(), lease_length(), utcnow()
+    started = time.monotonic()
+    rows = []
+    if ids:
+        rows = session.execute(
+            update(_outbox)
+            .where(_c.id.in_(ids), _is_due(now))
+            .values(_claim_values(token, now, lease))
+            .returning(*_RETURNED)
+        ).all()
+        session.commit()
+    return _claim_from(token, lease, started, rows)
+
+
+def claim_new(session: Session, messages: Sequence[dict]) -> Claim:
+    """Insert new messages already claimed by us, skipping any whose dedupe_key exists.
+
+    Each dict holds the OutboxMessage columns (kind, recipient_id, to_address, subject,
+    data, dedupe_key). The ones that come back are ours; a key that existed (another
+    sender inserted it first) is left out."""
+    token, lease, now = new_token(), lease_length(), utcnow()
+    started = time.monotonic()
+    if not messages:
+        return Claim(token, lease, [], started, set())
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    values = [
+        {**m, **_claim_values(token, now, lease), "attempts": 0, "created_at": now}
+        for m in messages
+    ]
+    rows = session.execute(
+        insert(_outbox)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(*_RETURNED)
+    ).all()
+    session.commit()
+    return _claim_from(token, lease, started, rows)
+
+
+def renew(session: Session, claim: Claim) -> None:
+    """Extend the lease of every message this claim still holds; forget the others."""
+    started = time.monotonic()
+    now = utcnow()
+    rows = session.execute(
+        update(_outbox)
+        .where(_c.claim_token == claim.token, _c.status == DeliveryStatus.SENDING)
+        .values(due_at=now + claim.lease)
+        .returning(_c.id)
+    ).all()
+    session.commit()
+    claim.owned = {row.id for row in rows}
+    claim.renewed_at = started
+
+
+def _held(claim: Claim, item: Item):  # type: ignore[no-untyped-def]
+    return and_(_c.id == item.id, _c.claim_token == claim.token)
+
+
+def record_sent(session: Session, claim: Claim, item: Item) -> bool:
+    """The server took it: keep the record, drop the bytes. False if the claim was lost
+    meanwhile (the lease ran out during the send: the message may go twice)."""
+    result = session.execute(
+        update(_outbox)
+        .where(_held(claim, item))
+        .values(
+            status=DeliveryStatus.SENT,
+            claim_token=None,
+            sent_at=utcnow(),
+            data=None,
+            attempts=_c.attempts + 1,
+            last_error="",
+        )
+    )
+    session.commit()
+    claim.owned.discard(item.id)
+    return result.rowcount == 1
+
+
+def record_failed(session: Session, claim: Claim, item: Item, error: str) -> None:
+    """Not sent: try again after a pause that doubles with each failure, or give up."""
+    attempts = item.attempts + 1
+    gave_up = attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]
+    session.execute(
+        update(_outbox)
+        .where(_held(claim, item))
+        .values(
+            status=DeliveryStatus.GAVE_UP if gave_up else DeliveryStatus.FAILED,
+            claim_token=None,
+            due_at=utcnow() + retry_delay(attempts),
+            attempts=attempts,
+            last_error=error[:2000],
+        )
+    )
+    session.commit()
+    claim.owned.discard(item.id)
+
+
+def release(session: Session, claim: Claim, items: Sequence[Item], reason: str) -> None:
+    """Hand back messages this sender will not try now: due again after a pause."""
+    ids = [item.id for item in items if item.id in claim.owned]
+    if not ids:
+        return
+    session.execute(
+        update(_outbox)
+        .where(_c.id.in_(ids), _c.claim_token == claim.token)
+        .values(
+            status=case((_c.attempts > 0, DeliveryStatus.FAILED), else_=DeliveryStatus.PENDING),
+            claim_token=None,
+            due_at=utcnow() + retry_delay(1),
+            last_error=reason[:2000],
+        )
+    )
+    session.commit()
+    claim.owned.difference_update(ids)

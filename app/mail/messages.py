@@ -1,0 +1,105 @@
+"""What each email says: the digest, the two notifications, the password reset.
+
+Each function renders its templates and returns the Message to record in the outbox.
+They take plain values computed by the use case (what an approval opened comes from
+the gate, in services.review), so composing never asks a rule of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.mail.compose import (
+    Message,
+    RenderedEmail,
+    absolute_url,
+    build_message,
+    mail_domain,
+    render_email,
+)
+from app.mail.unsubscribe import EmailKind, unsubscribe_link
+from app.models import Submission, User
+
+
+def hand_in_notice(sponsor: User, recruit: User, submission: Submission, title: str) -> Message:
+    """To the sponsor: a recruit handed in, and a link to review it."""
+    rendered = render_email(
+        "handed_in",
+        recruit=recruit,
+        title=title,
+        attempt=submission.attempt,
+        review_url=absolute_url("review.review", submission_id=submission.id),
+    )
+    return build_message(
+        sponsor.name,
+        sponsor.email,
+        rendered,
+        unsubscribe_link=unsubscribe_link(sponsor.id, EmailKind.HAND_IN),
+    )
+
+
+def decision_notice(
+    recruit: User, title: str, *, approved: bool, feedback: str, opened_title: str | None
+) -> Message:
+    """To the recruit: approved (and which step is open now) or sent back with feedback."""
+    rendered = render_email(
+        "approved" if approved else "changes_requested",
+        recruit=recruit,
+        title=title,
+        feedback=feedback,
+        opened_title=opened_title,
+        homework_url=absolute_url("homework.track"),
+    )
+    return build_message(
+        recruit.name,
+        recruit.email,
+        rendered,
+        unsubscribe_link=unsubscribe_link(recruit.id, EmailKind.DECISION),
+    )
+
+
+def password_reset(user: User, token: str) -> Message:
+    rendered = render_email(
+        "reset_password", user=user, reset_url=absolute_url("auth.reset_password", token=token)
+    )
+    return build_message(user.name, user.email, rendered)
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One person in the digest: who, on which step, how long, and where to act."""
+
+    name: str
+    title: str
+    detail: str
+    link: str
+
+
+def digest_email(
+    sponsor: User, week_start: date, stalled: list[DigestLine], waiting: list[DigestLine]
+) -> RenderedEmail:
+    return render_email(
+        "digest",
+        sponsor=sponsor,
+        week=week_start,
+        stalled=stalled,
+        waiting=waiting,
+        dashboard_url=absolute_url("dashboard.home"),
+        settings_url=absolute_url("dashboard.settings"),
+    )
+
+
+def digest_message_id(sponsor_id: int, week_start: date) -> str:
+    """The same id for a sponsor's week, so a rare resend can be dropped as a copy."""
+    return f"<digest-{sponsor_id}-{week_start.isoformat()}@{mail_domain()}>"
+
+
+def digest(sponsor: User, week_start: date, rendered: RenderedEmail) -> Message:
+    return build_message(
+        sponsor.name,
+        sponsor.email,
+        rendered,
+        unsubscribe_link=unsubscribe_link(sponsor.id, EmailKind.DIGEST),
+        message_id=digest_message_id(sponsor.id, week_start),
+    )

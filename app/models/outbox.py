@@ -1,0 +1,85 @@
+"""The outbox: every message the app sends, recorded before it is sent.
+
+A use case adds its message here in its own transaction; a sender (the mail worker,
+or `digest send` for the digests it composes) claims rows, sends them and records the
+outcome. See app/mail/lease.py for how a claim works.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, utcnow
+from app.models.user import User
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for a sender
+    SENDING = "sending"  # claimed by a sender until due_at (its lease)
+    SENT = "sent"  # the mail server took it
+    FAILED = "failed"  # the last try failed; tried again from due_at
+    GAVE_UP = "gave_up"  # failed too many times; nobody tries again
+
+
+class MessageKind(enum.StrEnum):
+    HANDED_IN = "handed_in"  # to the sponsor: a recruit handed in
+    DECIDED = "decided"  # to the recruit: approved or sent back
+    DIGEST = "digest"  # the weekly digest
+    PASSWORD_RESET = "password_reset"  # noqa: S105  # nosec B105 - a kind of email
+
+
+# The rows a sender may take once due_at has come: waiting, failed, or claimed by a
+# sender whose lease ran out. Spelled as the partial index spells it.
+OPEN_STATUSES = ("pending", "failed", "sending")
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        # What senders look for: open messages whose time has come, oldest first.
+        Index(
+            "ix_outbox_messages_due",
+            "due_at",
+            "id",
+            sqlite_where=text("status IN ('pending', 'failed', 'sending')"),
+            postgresql_where=text("status IN ('pending', 'failed', 'sending')"),
+        ),
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'failed', 'gave_up')", name="status_known"
+        ),
+        CheckConstraint(
+            "(status = 'sending') = (claim_token IS NOT NULL)", name="claimed_iff_sending"
+        ),
+        # Until it is sent, the message's bytes are here; once sent they are dropped (a
+        # reset link must not outlive its email), and the row stays as the record.
+        CheckConstraint("status = 'sent' OR data IS NOT NULL", name="unsent_has_data"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(Text)
+    # At most one message per key: "digest:<sponsor>:<week>" makes a week's digest once.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(10), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Which sender holds the claim (only it may record the outcome), and since when.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a sender may take it: at once for a new message, after a pause for a failed
+    # one, and for a claimed one the end of its sender's lease.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+    recipient: Mapped[User | None] = relationship()
