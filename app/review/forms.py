@@ -16,3 +16,13 @@ class DecisionForm(AppForm):
     )
     approve = SubmitField("Approve and unlock the next step")
     request_changes = SubmitField("Send back: ask for changes")
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        """Exactly one of the two buttons: feedback alone decides nothing."""
+        valid = super().validate(extra_validators)
+        if bool(self.approve.data) == bool(self.request_changes.data):
+            self.form_errors.append(
+                "Choose what to do: approve it, or send it back with your feedback."
+            )
+            return False
+        return valid

@@ -253,3 +253,50 @@ def test_an_unexpected_error_shows_a_friendly_500_page(database_url):
     assert "Something went wrong" in response.text and "boom" not in response.text
     with app.app_context():
         database.engine.dispose()
+
+
+def test_a_reset_link_used_from_two_browsers_at_once_works_once(app, db):
+    """The second browser's request runs entirely while the first one is between
+    checking the link and writing the new password: exactly one of them may win."""
+    from sqlalchemy import event
+
+    from app.services.accounts import reset_token
+
+    user = UserFactory(email="twice@example.com")
+    link = f"/reset-password/{reset_token(user)}"
+    first, second = app.test_client(), app.test_client()
+    tokens = [csrf_token(browser.get(link).text) for browser in (first, second)]
+    answers = {}
+
+    def second_browser_goes_first(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE USERS SET PASSWORD_HASH") and not answers:
+            answers["second"] = None  # once: the second browser's own UPDATE passes through
+            answers["second"] = second.post(
+                link,
+                data={
+                    "new_password": "the second browser's phrase",
+                    "confirm": "the second browser's phrase",
+                    "csrf_token": tokens[1],
+                },
+            )
+
+    event.listen(db.engine, "before_cursor_execute", second_browser_goes_first)
+    try:
+        answers["first"] = first.post(
+            link,
+            data={
+                "new_password": "the first browser's phrase",
+                "confirm": "the first browser's phrase",
+                "csrf_token": tokens[0],
+            },
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", second_browser_goes_first)
+    assert answers["second"].status_code == 302
+    assert answers["first"].status_code == 400
+    assert "already used" in answers["first"].text
+    from app.services.accounts import authenticate
+
+    db.session.expire_all()
+    assert authenticate(db.session, user.email, "the second browser's phrase") is not None
+    assert authenticate(db.session, user.email, "the first browser's phrase") is None

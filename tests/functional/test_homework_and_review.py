@@ -205,3 +205,31 @@ def test_the_database_refuses_a_hand_in_filed_under_another_sponsor(db):
     with pytest.raises(IntegrityError):
         db.session.commit()  # (PostgreSQL already refuses at the flush inside commit)
     db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    "buttons",
+    [{}, {"approve": "1", "request_changes": "1"}],
+    ids=["feedback but no button", "both buttons"],
+)
+def test_a_review_without_one_clear_decision_changes_nothing(client, auth, db, buttons):
+    """Feedback with neither button used to count as "ask for changes"."""
+    from app.models import AuditEvent, OutboxMessage
+
+    _upline, sponsor, track, recruit, _other = make_team(2)
+    waiting = SubmissionFactory(recruit=recruit, assignment=track.assignments[0])
+    auth.login(sponsor)
+    response = post_form(
+        client,
+        f"/review/{waiting.id}",
+        {"feedback": "Looks thin to me", **buttons},
+        page=f"/review/{waiting.id}",
+    )
+    assert response.status_code == 400
+    html = unescape(response.text)
+    assert "Choose what to do: approve it, or send it back with your feedback." in html
+    assert "Looks thin to me" in html  # the typed feedback is kept
+    db.session.refresh(waiting)
+    assert waiting.status == SubmissionStatus.SUBMITTED and waiting.feedback == ""
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0

@@ -287,3 +287,48 @@ def test_behind_a_proxy_throttling_counts_the_real_client(database_url):
     assert seen["address"] == "203.0.113.9"
     with app.app_context():
         db.engine.dispose()
+
+
+def test_forty_wrong_logins_at_once_are_not_all_checked(app):
+    """Counted before the check: of 40 simultaneous tries no more than the limit (10)
+    reach the password check; the rest are told to wait."""
+    import threading
+
+    from sqlalchemy import event
+
+    email = UserFactory().email
+    clients = [app.test_client() for _ in range(40)]
+    tokens = [csrf_token(c.get("/login").text) for c in clients]
+    start = threading.Barrier(40)
+    answers: list[int] = []
+    checked: list[int] = []
+
+    def count_checks(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if "FROM users" in statement and "users.email =" in statement:
+            checked.append(1)  # the account lookup that comes with each password check
+
+    def attempt(client, token) -> None:  # type: ignore[no-untyped-def]
+        start.wait()
+        response = client.post(
+            "/login",
+            data={"email": email, "password": "wrong password!", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": "10.4.4.4"},
+        )
+        answers.append(response.status_code)
+
+    event.listen(db.engine, "before_cursor_execute", count_checks)
+    try:
+        threads = [
+            threading.Thread(target=attempt, args=pair)
+            for pair in zip(clients, tokens, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_checks)
+    assert len(answers) == 40
+    assert answers.count(400) <= 10 and answers.count(400) + answers.count(429) == 40, answers
+    assert len(checked) <= 10, len(checked)
+    assert db.session.scalar(select(func.count(LoginFailure.id))) == answers.count(400)
