@@ -18,10 +18,13 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 
-## run: set up, migrate, seed the demo (first time only) and serve on http://127.0.0.1:5000
+## run: set up, migrate, seed the demo (first time only) and serve on http://127.0.0.1:5000,
+## with the mail worker beside the web server (both stop on Ctrl-C)
 run: $(VENV)/.runtime-installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask mail work & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## test: set up, lint, check formatting and run the whole suite

@@ -44,11 +44,14 @@ class Config:
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", "")
     # Seconds any one SMTP step (connecting included) may take before it counts as failed.
     MAIL_TIMEOUT = _env_float("MAIL_TIMEOUT", 10.0)
-    # How long a sender holds the messages it claimed (app/mail/lease.py).
-    MAIL_LEASE_SECONDS = _env_float("MAIL_LEASE_SECONDS", 300.0)
+    # How long a sender holds the messages it claimed (app/mail/lease.py): at least twice
+    # the longest send (14 x MAIL_TIMEOUT + 30 s), or the worker warns.
+    MAIL_LEASE_SECONDS = _env_float("MAIL_LEASE_SECONDS", 600.0)
     # The pause after a failed send, doubled after each further failure (at most 6 h).
     MAIL_RETRY_SECONDS = _env_float("MAIL_RETRY_SECONDS", 60.0)
-    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 10)
+    # A message still failing this long after it was recorded is given up (a reset
+    # link after one hour: it has expired); a permanent refusal (5xx) at once.
+    MAIL_GIVE_UP_HOURS = _env_float("MAIL_GIVE_UP_HOURS", 72.0)
     # A run stops after this many server failures in a row (a dead or hung server).
     MAIL_MAX_SERVER_FAULTS = _env_int("MAIL_MAX_SERVER_FAULTS", 3)
     MAIL_BATCH_SIZE = _env_int("MAIL_BATCH_SIZE", 50)

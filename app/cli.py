@@ -136,7 +136,7 @@ def register(app: Flask) -> None:
             click.echo("Mail worker started; Ctrl-C or SIGTERM stops it.")
         totals = work(once=once, stop=stop, on_report=report)
         click.echo(f"sent: {totals.sent}, failed: {totals.failed}")
-        if once and (totals.failed or totals.stopped):
+        if once and (totals.failed or (totals.stopped and not stop.is_set())):
             sys.exit(1)
 
     @mail.command("status")

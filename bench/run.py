@@ -62,6 +62,8 @@ BUDGET = {
     "max_p95_ms": 50.0,
     "digest_seconds": 30.0,
     "worker_mb": 150.0,
+    "min_post_share_of_floor": 0.08,
+    "hung_smtp_vs_answering": 0.90,  # POSTs with the mail server hung, against answering
 }
 
 
@@ -112,6 +114,72 @@ class SmtpSink:
 
     def __exit__(self, *exc) -> None:  # type: ignore[no-untyped-def]
         self.controller.stop()
+
+
+class HungSmtp:
+    """A mail server that accepts connections and never answers (issue 11's fault)."""
+
+    def __init__(self) -> None:
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._clients: list[socket.socket] = []
+        self._stop = threading.Event()
+
+    def __enter__(self) -> HungSmtp:
+        self._listener.listen(64)
+        threading.Thread(target=self._hold, daemon=True).start()
+        return self
+
+    def _hold(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            self._clients.append(client)  # kept open, never written to
+
+    def __exit__(self, *exc) -> None:  # type: ignore[no-untyped-def]
+        self._stop.set()
+        for sock in (self._listener, *self._clients):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+
+@contextmanager
+def mail_worker(url: str, smtp_port: int, name: str):  # type: ignore[no-untyped-def]
+    """`flask mail work` beside gunicorn, as production runs it (production settings:
+    10 s SMTP timeouts, 3 faults in a row stop a round, 60 s before the next)."""
+    env = {
+        **os.environ,
+        "WILLING_ENV": "production",
+        "DATABASE_URL": url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_port),
+        "FLASK_APP": "wsgi",
+    }
+    log_file = open(DATA / f"mail-worker-{name}.log", "w")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "flask"), "mail", "work"],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log_file.close()
 
 
 def machine() -> dict:
@@ -624,48 +692,84 @@ def bench_database(name: str, urls: dict[str, str], args, sink: SmtpSink) -> dic
             "ratio": round(serial["p50_ms"] / sql["median_ms"], 2) if serial["requests"] else None,
         }
 
-        # Hand-in POSTs: each by its own recruit, on their current (open) step.
-        pool = info["hand_in_pool"][: args.post_pool]
-        log(f"{name}: preparing {len(pool)} recruit sessions for the hand-in POSTs")
-        sessions = in_process_sessions(url, [p["recruit_id"] for p in pool])
-        posts = [
-            (
-                f"/homework/{p['assignment_id']}/hand-in",
-                sessions[p["recruit_id"]][0],
-                f"multipart/form-data; boundary={MULTIPART_BOUNDARY}",
-                hand_in_body(sessions[p["recruit_id"]][1], "My answer, handed in by wrk."),
-            )
-            for p in pool
-        ]
-        waiting_before = _waiting(url, sponsor["id"])
-        log(f"{name}: wrk hand-in POST (up to {len(posts)}, {post_seconds} s)")
-        handed = with_ratios(wrk(base, "/", seconds=post_seconds, posts=posts), floor)
-        handed["pool"] = len(posts)
-        handed["exhausted"] = handed["requests"] >= len(posts)
-        waiting_after = _waiting(url, sponsor["id"])
-        handed["created"] = len(waiting_after) - len(waiting_before)
-        load["hand-in POST"] = handed
-
-        # Approve POSTs: each on its own waiting submission (oldest first).
-        ids = waiting_after[: args.post_pool]
-        body = urllib.parse.urlencode(
-            {"csrf_token": approve_token, "feedback": "Well done.", "approve": "Approve"}
-        )
-        posts = [
-            (f"/review/{i}", sponsor_cookie, "application/x-www-form-urlencoded", body) for i in ids
-        ]
-        log(f"{name}: wrk approve POST (up to {len(posts)}, {post_seconds} s)")
-        approved = with_ratios(wrk(base, "/", seconds=post_seconds, posts=posts), floor)
-        approved["pool"] = len(posts)
-        approved["exhausted"] = approved["requests"] >= len(posts)
-        approved["decided"] = len(set(ids) - set(_waiting(url, sponsor["id"])))
-        load["approve POST"] = approved
+        # The POSTs, twice: with the mail worker delivering to a server that answers,
+        # then to one that never answers. Each time on fresh data: hand-ins by recruits
+        # of their own (on their open step), approvals of waiting hand-ins of their own.
+        pool = info["hand_in_pool"]
+        per_run = min(args.post_pool, len(pool) // 2)
+        for index, (smtp_label, server) in enumerate((("", sink), (", SMTP hung", HungSmtp()))):
+            chunk = pool[index * per_run : (index + 1) * per_run]
+            with (
+                server if server is not sink else _nothing(),
+                mail_worker(url, server.port, f"{name.lower()}-{index}"),
+            ):
+                load.update(
+                    post_runs(
+                        url,
+                        base,
+                        sponsor,
+                        sponsor_cookie,
+                        approve_token,
+                        chunk,
+                        name,
+                        smtp_label,
+                        post_seconds,
+                        floor,
+                    )
+                )
         result["load"] = load
         result["worker_peak_rss_mb"] = worker_peak_rss_mb(process.pid)
 
     log(f"{name}: flask digest send for every sponsor")
     result["digest"] = run_digest(url, sink)
     return result
+
+
+@contextmanager
+def _nothing():  # type: ignore[no-untyped-def]
+    yield
+
+
+def post_runs(  # type: ignore[no-untyped-def]
+    url, base, sponsor, sponsor_cookie, approve_token, pool, name, label, post_seconds, floor
+) -> dict[str, dict]:
+    """A hand-in POST run (each by its own recruit) and an approve POST run (each on its
+    own waiting hand-in, oldest first), as wrk results with their ratios to the floor."""
+    out = {}
+    log(f"{name}: preparing {len(pool)} recruit sessions for the hand-in POSTs{label}")
+    sessions = in_process_sessions(url, [p["recruit_id"] for p in pool])
+    posts = [
+        (
+            f"/homework/{p['assignment_id']}/hand-in",
+            sessions[p["recruit_id"]][0],
+            f"multipart/form-data; boundary={MULTIPART_BOUNDARY}",
+            hand_in_body(sessions[p["recruit_id"]][1], "My answer, handed in by wrk."),
+        )
+        for p in pool
+    ]
+    waiting_before = _waiting(url, sponsor["id"])
+    log(f"{name}: wrk hand-in POST{label} (up to {len(posts)}, {post_seconds} s)")
+    handed = with_ratios(wrk(base, "/", seconds=post_seconds, posts=posts), floor)
+    handed["pool"] = len(posts)
+    handed["exhausted"] = handed["requests"] >= len(posts)
+    waiting_after = _waiting(url, sponsor["id"])
+    handed["created"] = len(waiting_after) - len(waiting_before)
+    out[f"hand-in POST{label}"] = handed
+
+    ids = waiting_after[: len(pool)]
+    body = urllib.parse.urlencode(
+        {"csrf_token": approve_token, "feedback": "Well done.", "approve": "Approve"}
+    )
+    posts = [
+        (f"/review/{i}", sponsor_cookie, "application/x-www-form-urlencoded", body) for i in ids
+    ]
+    log(f"{name}: wrk approve POST{label} (up to {len(posts)}, {post_seconds} s)")
+    approved = with_ratios(wrk(base, "/", seconds=post_seconds, posts=posts), floor)
+    approved["pool"] = len(posts)
+    approved["exhausted"] = approved["requests"] >= len(posts)
+    approved["decided"] = len(set(ids) - set(_waiting(url, sponsor["id"])))
+    out[f"approve POST{label}"] = approved
+    return out
 
 
 def _waiting(url: str, sponsor_id: int) -> list[int]:
@@ -739,6 +843,27 @@ def budgets(db: dict) -> list[tuple[str, str, str, bool]]:
                 f"{r['p95_ms']:.1f} ms",
                 f"<= {BUDGET['max_p95_ms']:.0f} ms",
                 r["p95_ms"] <= BUDGET["max_p95_ms"],
+            )
+        )
+    for post in ("hand-in POST", "approve POST"):
+        for label in ("", ", SMTP hung"):
+            r = db["load"][post + label]
+            out.append(
+                (
+                    f"{post}{label}: throughput share of the floor",
+                    f"{100 * r['share_of_floor']:.1f} %",
+                    f">= {100 * BUDGET['min_post_share_of_floor']:.0f} %",
+                    r["share_of_floor"] >= BUDGET["min_post_share_of_floor"],
+                )
+            )
+        hung, answering = db["load"][post + ", SMTP hung"], db["load"][post]
+        ratio = hung["rps"] / answering["rps"] if answering["rps"] else 0.0
+        out.append(
+            (
+                f"{post}: throughput with SMTP hung vs answering",
+                f"{100 * ratio:.0f} %",
+                f">= {100 * BUDGET['hung_smtp_vs_answering']:.0f} %",
+                ratio >= BUDGET["hung_smtp_vs_answering"],
             )
         )
     d = db["digest"]

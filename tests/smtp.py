@@ -13,7 +13,7 @@ import asyncio
 import socket
 import threading
 import time
-from email import message_from_bytes, policy
+from email import message_from_bytes, message_from_string, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
@@ -32,15 +32,18 @@ class _Controller(Controller):
 class MailServer:
     """An SMTP server that collects messages (use it as a context manager)."""
 
-    def __init__(self, *, delay: float = 0.0, port: int = 0) -> None:
+    def __init__(self, *, delay: float = 0.0, port: int = 0, smtputf8: bool = False) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse_next = 0
+        self.refusal = "451 4.3.0 Try again later (refused by the test)"  # or a 5xx: for good
         self.delay = delay  # seconds to wait before accepting each recipient
         self.waiting = threading.Event()  # set while a message waits out the delay
         self.connections: list[tuple[str, int]] = []  # the client end of each message's link
         self._open: list = []  # (loop, transport) of the links seen
         self._lock = threading.Lock()
-        self._controller = _Controller(self, hostname="127.0.0.1", port=port)
+        self._controller = _Controller(
+            self, hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8
+        )
         self.port = port
 
     def __enter__(self) -> MailServer:
@@ -79,9 +82,15 @@ class MailServer:
             self._open.append((server.loop, server.transport))
             if self.refuse_next > 0:
                 self.refuse_next -= 1
-                return "554 Transaction failed: refused by the test"
-            message = message_from_bytes(envelope.content, policy=policy.default)
-            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+                return self.refusal
+            content = envelope.original_content or envelope.content
+            if content.isascii():
+                message = message_from_bytes(content, policy=policy.default)
+            else:  # RFC 6532 (SMTPUTF8): UTF-8 headers
+                message = message_from_string(content.decode("utf-8"), policy=policy.default)
+            # aiosmtpd reads commands as ASCII (non-ASCII bytes as surrogates): undo it.
+            recipients = [r.encode("utf-8", "surrogateescape").decode() for r in envelope.rcpt_tos]
+            message["X-Envelope-To"] = ", ".join(recipients)
             self.messages.append(message)
         return "250 Message accepted for delivery"
 

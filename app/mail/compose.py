@@ -75,12 +75,25 @@ def _header(value: str) -> str:
     return Header(value, charset).encode(linesep="\r\n")
 
 
+def wire_address(address: str) -> str:
+    """The address as SMTP carries it: a non-ASCII domain in its IDNA (punycode) form. A
+    non-ASCII local part stays as it is: only a server speaking SMTPUTF8 takes it."""
+    local, _, domain = address.rpartition("@")
+    if domain and not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return address  # not a domain IDNA can spell: the server will say no
+    return f"{local}@{domain}"
+
+
 def _address(name: str, address: str) -> str:
     """ "Name <address>", quoted or encoded as needed (a comma in a name stays a name, and
     a name holding "=?" is encoded, or a mail program would decode it)."""
     name = one_line(name)
-    if "=?" in name:
-        return f"{Header(name, 'utf-8').encode(maxlinelen=0)} <{address}>"  # one word
+    if "=?" in name or not address.isascii():
+        encoded = Header(name, "utf-8").encode(maxlinelen=0) if name else ""  # one word
+        return f"{encoded} <{address}>".lstrip()
     return formataddr((name, address), charset="utf-8")
 
 
@@ -102,6 +115,7 @@ def build_message(
     998 characters a line).
     """
     sender_name, sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    to_address = wire_address(to_address)
     headers = [
         ("Subject", _header(rendered.subject)),
         ("From", _address(sender_name, sender)),
@@ -129,4 +143,5 @@ def build_message(
             _quoted_printable(body),
         ]
     lines += [f"--{boundary}--", ""]
-    return Message(to_address, one_line(rendered.subject), "\r\n".join(lines).encode("ascii"))
+    # ASCII, except a non-ASCII local part in To (RFC 6532: sent only with SMTPUTF8).
+    return Message(to_address, one_line(rendered.subject), "\r\n".join(lines).encode("utf-8"))

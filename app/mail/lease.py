@@ -6,10 +6,10 @@ them (`claimed_at`) and the end of its lease (`due_at` = now + MAIL_LEASE_SECOND
 Claiming is one conditional statement (an UPDATE of due rows, `FOR UPDATE SKIP LOCKED`
 on PostgreSQL, or an INSERT that skips existing keys), so of any number of senders, on
 any number of machines, one gets each message. Right before each send the sender checks
-how much of its lease is left on its own monotonic clock; when little is, it renews
-every claim it still holds and learns which those are, and it skips what it no longer
-owns. Only the holder of the token records the outcome. A sender that dies leaves its
-claims to whoever comes after the lease ends: they are due again.
+how much of its lease is left on its own monotonic clock; when less than the longest a
+send can take is left, it renews every claim it still holds and learns which those are,
+and it skips what it no longer owns. Only the holder of the token records the outcome.
+A sender that dies leaves its claims to whoever comes after the lease ends.
 
 Leases are measured on the real clock, never on `--as-of` (which only chooses the week
 and the facts of a digest). Machines sharing a database need their clocks in step
@@ -19,26 +19,33 @@ The one case that can repeat a message: a sender that dies (or loses its databas
 after the mail server accepted a message and before it recorded "sent"; after the lease
 the message goes again. Digests carry a fixed Message-ID per sponsor and week, so mail
 systems can drop the copy.
+
+Every statement runs on an autocommit connection: each claim, renewal and outcome is
+one statement, visible to every other sender the moment it is written.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import and_, any_, case, func, select, true, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, any_, bindparam, case, func, select, true, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
-from app.models import DeliveryStatus, OutboxMessage, utcnow
+from app.models import DeliveryStatus, MessageKind, OutboxMessage, utcnow
 from app.models.outbox import OPEN_STATUSES
 
 _outbox = OutboxMessage.__table__
 _c = _outbox.c
 MAX_RETRY_DELAY = timedelta(hours=6)
+# A reset link works for an hour: after that its email is no use to anyone.
+GIVE_UP_AFTER = {MessageKind.PASSWORD_RESET: timedelta(hours=1)}
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,9 @@ class Item:
     recipient: str
     data: bytes
     attempts: int  # tries before this one
-    dedupe_key: str | None = None
+    dedupe_key: str | None
+    kind: str
+    created_at: datetime
 
 
 @dataclass
@@ -66,12 +75,12 @@ class Claim:
     def seconds_left(self) -> float:
         return self.lease.total_seconds() - (time.monotonic() - self.renewed_at)
 
-    def keeps(self, session: Session, item: Item) -> bool:
+    def keeps(self, connection: Connection, item: Item) -> bool:
         """Right before sending `item`: is it still ours, for longer than a send can take?
 
         Renews every claim still held when less than the safety margin is left."""
         if self.seconds_left() < safety_margin(self.lease):
-            renew(session, self)
+            renew(connection, self)
         return item.id in self.owned
 
 
@@ -79,12 +88,23 @@ def lease_length() -> timedelta:
     return timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
 
 
+def longest_send() -> float:
+    """Seconds one send can take at most: a timeout for each step of a full SMTP
+    dialogue on a fresh connection (connect, greeting, EHLO, STARTTLS, EHLO, AUTH, MAIL,
+    RCPT, DATA, the body, the reply), after a reused connection turned out dead."""
+    return 14 * float(current_app.config["MAIL_TIMEOUT"])
+
+
 def safety_margin(lease: timedelta) -> float:
-    """Seconds of lease a sender must have left before it starts a send: the longest a
-    send can take (a timeout for each step of the SMTP dialogue) and some clock skew,
-    but never more than half the lease."""
-    send_at_most = 8 * float(current_app.config["MAIL_TIMEOUT"]) + 30
-    return min(lease.total_seconds() / 2, send_at_most)
+    """Seconds of lease a sender must have left to start a send: the longest a send can
+    take and 30 s of clock skew, but never more than half the lease."""
+    return min(lease.total_seconds() / 2, longest_send() + 30)
+
+
+def lease_too_short() -> bool:
+    """True when a slow send could outlive its lease (MAIL_LEASE_SECONDS too small for
+    MAIL_TIMEOUT): then one message could go twice. The worker warns at start."""
+    return lease_length().total_seconds() < 2 * (longest_send() + 30)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -93,8 +113,27 @@ def retry_delay(attempts: int) -> timedelta:
     return min(base * 2 ** max(0, attempts - 1), MAX_RETRY_DELAY)
 
 
+def give_up_after(kind: str) -> timedelta:
+    """How long a message may keep failing before nobody tries again."""
+    return GIVE_UP_AFTER.get(kind, timedelta(hours=current_app.config["MAIL_GIVE_UP_HOURS"]))
+
+
 def new_token() -> str:
     return secrets.token_hex(16)
+
+
+T = TypeVar("T")
+
+
+def _once_more_on_deadlock(run: Callable[[], T]) -> T:
+    """PostgreSQL may pick one of two statements locking the same rows in another order
+    (a renewal and a takeover) and cancel it; run it again, once."""
+    try:
+        return run()
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "40P01":
+            raise
+        return run()
 
 
 def _is_due(now: datetime):  # type: ignore[no-untyped-def]
@@ -111,7 +150,7 @@ def _claim_values(token: str, now: datetime, lease: timedelta) -> dict:
     }
 
 
-_RETURNED = (_c.id, _c.to_address, _c.data, _c.attempts, _c.dedupe_key)
+_RETURNED = (_c.id, _c.to_address, _c.data, _c.attempts, _c.dedupe_key, _c.kind, _c.created_at)
 
 
 def _claim_from(token: str, lease: timedelta, started: float, rows: Iterable) -> Claim:
@@ -120,7 +159,7 @@ def _claim_from(token: str, lease: timedelta, started: float, rows: Iterable) ->
 
 
 def claim_due(
-    session: Session,
+    connection: Connection,
     limit: int,
     *,
     due_by: datetime | None = None,
@@ -143,40 +182,40 @@ def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serializes writers anyway
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         # ARRAY(...) runs the subquery once; as `IN (...)` PostgreSQL may run it again for
         # each row, and with SKIP LOCKED each run can pick other rows: past the LIMIT.
         chosen = _c.id == any_(func.array(oldest.scalar_subquery()))
     else:
         chosen = _c.id.in_(oldest)
-    started = time.monotonic()
-    rows = session.execute(
+    statement = (
         update(_outbox)
         .where(chosen, due)
         .values(_claim_values(token, now, lease))
         .returning(*_RETURNED)
-    ).all()
-    session.commit()
+    )
+    started = time.monotonic()
+    rows = _once_more_on_deadlock(lambda: connection.execute(statement).all())
     return _claim_from(token, lease, started, rows)
 
 
-def take_over(session: Session, ids: Sequence[int]) -> Claim:
+def take_over(connection: Connection, ids: Sequence[int]) -> Claim:
     """Take these messages if they are due (failed, or left by a sender that died)."""
     token, lease, now = new_token(), lease_length(), utcnow()
     started = time.monotonic()
-    rows = []
+    rows: list = []
     if ids:
-        rows = session.execute(
+        statement = (
             update(_outbox)
-            .where(_c.id.in_(ids), _is_due(now))
+            .where(_c.id.in_(sorted(ids)), _is_due(now))
             .values(_claim_values(token, now, lease))
             .returning(*_RETURNED)
-        ).all()
-        session.commit()
+        )
+        rows = _once_more_on_deadlock(lambda: connection.execute(statement).all())
     return _claim_from(token, lease, started, rows)
 
 
-def claim_new(session: Session, messages: Sequence[dict]) -> Claim:
+def claim_new(connection: Connection, messages: Sequence[dict]) -> Claim:
     """Insert new messages already claimed by us, skipping any whose dedupe_key exists.
 
     Each dict holds the OutboxMessage columns (kind, recipient_id, to_address, subject,
@@ -186,88 +225,112 @@ def claim_new(session: Session, messages: Sequence[dict]) -> Claim:
     started = time.monotonic()
     if not messages:
         return Claim(token, lease, [], started, set())
-    if session.get_bind().dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     values = [
-        {**m, **_claim_values(token, now, lease), "attempts": 0, "created_at": now}
+        {
+            **m,
+            **_claim_values(token, now, lease),
+            "attempts": 0,
+            "created_at": now,
+            "last_error": "",
+        }
         for m in messages
     ]
-    rows = session.execute(
+    rows = connection.execute(
         insert(_outbox)
         .values(values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(*_RETURNED)
     ).all()
-    session.commit()
     return _claim_from(token, lease, started, rows)
 
 
-def renew(session: Session, claim: Claim) -> None:
+# Built once: a run records thousands of outcomes, and building a statement cost more
+# than running it.
+_RENEW = (
+    update(_outbox)
+    .where(_c.claim_token == bindparam("b_token"), _c.status == DeliveryStatus.SENDING)
+    .values(due_at=bindparam("b_due_at"))
+    .returning(_c.id)
+)
+_HELD = and_(_c.id == bindparam("b_id"), _c.claim_token == bindparam("b_token"))
+_SENT = (
+    update(_outbox)
+    .where(_HELD)
+    .values(
+        status=DeliveryStatus.SENT,
+        claim_token=None,
+        sent_at=bindparam("b_now"),
+        data=None,
+        attempts=_c.attempts + 1,
+        last_error="",
+    )
+)
+_FAILURE = {
+    "claim_token": None,
+    "due_at": bindparam("b_due_at"),
+    "attempts": bindparam("b_attempts"),
+    "last_error": bindparam("b_error"),
+}
+_FAILED = update(_outbox).where(_HELD).values(status=DeliveryStatus.FAILED, **_FAILURE)
+# A message nobody will send keeps no bytes (a reset link least of all).
+_GAVE_UP = (
+    update(_outbox).where(_HELD).values(status=DeliveryStatus.GAVE_UP, data=None, **_FAILURE)
+)
+
+
+def renew(connection: Connection, claim: Claim) -> None:
     """Extend the lease of every message this claim still holds; forget the others."""
     started = time.monotonic()
-    now = utcnow()
-    rows = session.execute(
-        update(_outbox)
-        .where(_c.claim_token == claim.token, _c.status == DeliveryStatus.SENDING)
-        .values(due_at=now + claim.lease)
-        .returning(_c.id)
-    ).all()
-    session.commit()
+    parameters = {"b_token": claim.token, "b_due_at": utcnow() + claim.lease}
+    rows = _once_more_on_deadlock(lambda: connection.execute(_RENEW, parameters).all())
     claim.owned = {row.id for row in rows}
     claim.renewed_at = started
 
 
-def _held(claim: Claim, item: Item):  # type: ignore[no-untyped-def]
-    return and_(_c.id == item.id, _c.claim_token == claim.token)
-
-
-def record_sent(session: Session, claim: Claim, item: Item) -> bool:
+def record_sent(connection: Connection, claim: Claim, item: Item) -> bool:
     """The server took it: keep the record, drop the bytes. False if the claim was lost
     meanwhile (the lease ran out during the send: the message may go twice)."""
-    result = session.execute(
-        update(_outbox)
-        .where(_held(claim, item))
-        .values(
-            status=DeliveryStatus.SENT,
-            claim_token=None,
-            sent_at=utcnow(),
-            data=None,
-            attempts=_c.attempts + 1,
-            last_error="",
-        )
+    result = connection.execute(
+        _SENT, {"b_id": item.id, "b_token": claim.token, "b_now": utcnow()}
     )
-    session.commit()
     claim.owned.discard(item.id)
     return result.rowcount == 1
 
 
-def record_failed(session: Session, claim: Claim, item: Item, error: str) -> None:
-    """Not sent: try again after a pause that doubles with each failure, or give up."""
+def record_failed(
+    connection: Connection, claim: Claim, item: Item, error: str, *, permanent: bool = False
+) -> str:
+    """Not sent: try again after a pause that doubles with each failure, or give up (a
+    permanent refusal, or failing for longer than the message's kind is worth).
+    Returns the status recorded."""
+    now = utcnow()
     attempts = item.attempts + 1
-    gave_up = attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]
-    session.execute(
-        update(_outbox)
-        .where(_held(claim, item))
-        .values(
-            status=DeliveryStatus.GAVE_UP if gave_up else DeliveryStatus.FAILED,
-            claim_token=None,
-            due_at=utcnow() + retry_delay(attempts),
-            attempts=attempts,
-            last_error=error[:2000],
-        )
+    gave_up = permanent or now - item.created_at >= give_up_after(item.kind)
+    status = DeliveryStatus.GAVE_UP if gave_up else DeliveryStatus.FAILED
+    connection.execute(
+        _GAVE_UP if gave_up else _FAILED,
+        {
+            "b_id": item.id,
+            "b_token": claim.token,
+            "b_due_at": now + retry_delay(attempts),
+            "b_attempts": attempts,
+            "b_error": error[:2000],
+        },
     )
-    session.commit()
     claim.owned.discard(item.id)
+    return status
 
 
-def release(session: Session, claim: Claim, items: Sequence[Item], reason: str) -> None:
+def release(connection: Connection, claim: Claim, items: Sequence[Item], reason: str) -> None:
     """Hand back messages this sender will not try now: due again after a pause."""
     ids = [item.id for item in items if item.id in claim.owned]
     if not ids:
         return
-    session.execute(
+    connection.execute(
         update(_outbox)
         .where(_c.id.in_(ids), _c.claim_token == claim.token)
         .values(
@@ -277,5 +340,4 @@ def release(session: Session, claim: Claim, items: Sequence[Item], reason: str) 
             last_error=reason[:2000],
         )
     )
-    session.commit()
     claim.owned.difference_update(ids)

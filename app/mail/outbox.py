@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.mail.compose import Message
-from app.models import DeliveryStatus, OutboxMessage, User
+from app.models import DeliveryStatus, OutboxMessage, User, utcnow
 
 
 def enqueue(
@@ -18,22 +18,29 @@ def enqueue(
     kind: str,
     recipient: User | None,
     dedupe_key: str | None = None,
-) -> OutboxMessage:
+) -> None:
     """Add the message to the outbox; the caller's commit records it with the change
     that caused it (and a rollback drops it with the change). A worker sends it."""
-    row = OutboxMessage(
-        kind=kind,
-        recipient_id=recipient.id if recipient is not None else None,
-        to_address=message.recipient,
-        subject=message.subject,
-        data=message.data,
-        dedupe_key=dedupe_key,
+    session.execute(
+        insert(OutboxMessage).values(
+            **columns(
+                message,
+                kind=kind,
+                recipient_id=recipient.id if recipient is not None else None,
+                dedupe_key=dedupe_key,
+            ),
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            due_at=utcnow(),
+            created_at=utcnow(),
+            last_error="",
+        )
     )
-    session.add(row)
-    return row
 
 
-def columns(message: Message, *, kind: str, recipient_id: int | None, dedupe_key: str) -> dict:
+def columns(
+    message: Message, *, kind: str, recipient_id: int | None, dedupe_key: str | None
+) -> dict:
     """The same record as a row for a batch insert (lease.claim_new)."""
     return {
         "kind": kind,
@@ -43,6 +50,36 @@ def columns(message: Message, *, kind: str, recipient_id: int | None, dedupe_key
         "data": message.data,
         "dedupe_key": dedupe_key,
     }
+
+
+def cancel(session: Session, recipient_id: int, kinds: tuple[str, ...]) -> int:
+    """The recipient turned these kinds of email off: what still waits is not sent (one a
+    sender holds right now goes; it is in flight). Part of the caller's transaction."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.recipient_id == recipient_id,
+            OutboxMessage.kind.in_(kinds),
+            OutboxMessage.status.in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+        )
+        .values(status=DeliveryStatus.CANCELLED, data=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def recently_sent(session: Session, recipient_id: int, kind: str, within: timedelta) -> bool:
+    """Whether a message of this kind was recorded for this recipient that recently."""
+    since = utcnow() - within
+    return bool(
+        session.scalar(
+            select(func.count()).where(
+                OutboxMessage.recipient_id == recipient_id,
+                OutboxMessage.kind == kind,
+                OutboxMessage.created_at > since,
+            )
+        )
+    )
 
 
 def counts(session: Session) -> list[tuple[str, str, int, datetime | None]]:

@@ -21,13 +21,37 @@ from app.models import utcnow
 
 
 class SendFailed(Exception):
-    """This message was not sent. `server_fault` says whether the server (or the way to
-    it) failed, as opposed to this one message being refused: a run stops after a few
-    server faults in a row, but goes on past a refused message."""
+    """This message was not sent.
 
-    def __init__(self, message: str, *, server_fault: bool) -> None:
+    `server_fault`: the server (or the way to it) failed, not this one message: a run
+    stops after a few in a row. `permanent`: the server refused this message for good
+    (a 5xx reply to its recipient or its data, or an address it can't take): nobody
+    tries it again. Anything else (timeouts, 4xx replies) is tried again later."""
+
+    def __init__(self, message: str, *, server_fault: bool, permanent: bool = False) -> None:
         super().__init__(message)
         self.server_fault = server_fault
+        self.permanent = permanent
+
+
+def _reply_code(exc: smtplib.SMTPException) -> int | None:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in exc.recipients.values()]
+        return max(codes) if codes else None
+    return getattr(exc, "smtp_code", None)
+
+
+def _failure(exc: BaseException) -> SendFailed:
+    """What a failure means for the message and for the run."""
+    described = _describe(exc)
+    if isinstance(exc, smtplib.SMTPNotSupportedError | UnicodeError):
+        return SendFailed(described, server_fault=False, permanent=True)  # needs SMTPUTF8
+    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
+        code = _reply_code(exc) or 0
+        if code == 421:  # "service not available, closing": the server, not the message
+            return SendFailed(described, server_fault=True)
+        return SendFailed(described, server_fault=False, permanent=500 <= code < 600)
+    return SendFailed(described, server_fault=True)
 
 
 def _describe(exc: BaseException) -> str:
@@ -56,10 +80,6 @@ class _SMTP(_GuardedMail, smtplib.SMTP):
 
 class _SMTPSSL(_GuardedMail, smtplib.SMTP_SSL):
     pass
-
-
-# Refusals of one message by a server that is otherwise working.
-_MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
 
 
 class Transport:
@@ -91,29 +111,37 @@ class Transport:
                 _write_file(self.config, recipient, data)
             else:
                 self._send_smtp(sender, recipient, data)
-        except _MESSAGE_REFUSED as exc:
-            raise SendFailed(_describe(exc), server_fault=False) from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            raise SendFailed(_describe(exc), server_fault=True) from exc
+        except (smtplib.SMTPException, OSError, UnicodeError) as exc:
+            raise _failure(exc) from exc
 
     def _send_smtp(self, sender: str, recipient: str, data: bytes) -> None:
+        # An address with a non-ASCII local part goes only to a server that speaks
+        # SMTPUTF8 (smtplib refuses it otherwise: a permanent failure).
+        options = [] if recipient.isascii() else ["SMTPUTF8"]
         if self._smtp is not None:
             try:
-                self._smtp.sendmail(sender, [recipient], data)
+                self._smtp.sendmail(sender, [recipient], data, mail_options=options)
                 return
             except _ConnectionLost:
-                self.close()
+                self._drop()
             except BaseException:
-                self.close()
+                self._drop()
                 raise
         self._smtp = self._connect()
         try:
-            self._smtp.sendmail(sender, [recipient], data)
+            self._smtp.sendmail(sender, [recipient], data, mail_options=options)
         except BaseException:
-            self.close()
+            self._drop()
             raise
 
+    def _drop(self) -> None:
+        """After a failure: close the socket without a QUIT the server may never answer."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
     def close(self) -> None:
+        """Done sending: say QUIT (a dead server costs one timeout at most)."""
         smtp, self._smtp = self._smtp, None
         if smtp is None:
             return

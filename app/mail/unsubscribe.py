@@ -19,6 +19,8 @@ class EmailKind:
         HAND_IN: "email_on_hand_in",
         DECISION: "email_on_decision",
     }
+    # The outbox kinds (MessageKind) each preference covers.
+    MESSAGES = {DIGEST: ("digest",), HAND_IN: ("handed_in",), DECISION: ("decided",)}
     LABEL = {
         DIGEST: "the weekly digest",
         HAND_IN: "emails when a recruit hands in",

@@ -10,11 +10,13 @@ gives up in seconds and nothing waits for a lease to run out.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from app.mail import lease
 from app.mail.compose import envelope_sender
@@ -53,7 +55,7 @@ class Totals:
 
 
 def deliver(
-    session: Session,
+    connection: Connection,
     claim: Claim,
     transport: Transport,
     *,
@@ -67,26 +69,26 @@ def deliver(
     for index, item in enumerate(claim.items):
         if should_stop():
             report.stopped = "asked to stop"
-        elif not claim.keeps(session, item):
+        elif not claim.keeps(connection, item):
             report.lost.append(item)
             continue
         if report.stopped:
-            _hand_back(session, claim, claim.items[index:], report)
+            _hand_back(connection, claim, claim.items[index:], report)
             break
         try:
             transport.send(sender, item.recipient, item.data)
         except SendFailed as exc:
-            lease.record_failed(session, claim, item, str(exc))
+            lease.record_failed(connection, claim, item, str(exc), permanent=exc.permanent)
             report.failed.append((item, str(exc)))
             current_app.logger.warning("message %s not sent: %s", item.id, exc)
             faults = faults + 1 if exc.server_fault else 0
             if faults >= max_faults:
                 report.stopped = f"the mail server failed {faults} times in a row ({exc})"
-                _hand_back(session, claim, claim.items[index + 1 :], report)
+                _hand_back(connection, claim, claim.items[index + 1 :], report)
                 break
             continue
         faults = 0
-        if not lease.record_sent(session, claim, item):
+        if not lease.record_sent(connection, claim, item):
             current_app.logger.warning(
                 "message %s was sent after its claim ran out: it may arrive twice", item.id
             )
@@ -94,18 +96,21 @@ def deliver(
     return report
 
 
-def _hand_back(session: Session, claim: Claim, items: list[Item], report: Report) -> None:
+def _hand_back(connection: Connection, claim: Claim, items: list[Item], report: Report) -> None:
     held = [item for item in items if item.id in claim.owned]
-    lease.release(session, claim, held, f"not tried: {report.stopped}")
+    lease.release(connection, claim, held, f"not tried: {report.stopped}")
     report.released += held
 
 
-def writer_session() -> Session:
-    """A session whose every statement commits at once: each claim, renewal and outcome
-    is one statement, and must be visible to other senders the moment it is written."""
+@contextmanager
+def writer() -> Iterator[Connection]:
+    """A connection whose every statement commits at once: each claim, renewal and
+    outcome is one statement, and must be visible to other senders the moment it is
+    written (and cost no BEGIN and COMMIT round trips)."""
     from app.extensions import db
 
-    return Session(db.engine.execution_options(isolation_level="AUTOCOMMIT"))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection
 
 
 def work(
@@ -124,18 +129,36 @@ def work(
     stop = stop or threading.Event()
     total = Totals()
     started = utcnow()
-    with writer_session() as session, Transport() as transport:
+    if lease.lease_too_short():
+        current_app.logger.warning(
+            "MAIL_LEASE_SECONDS (%s) is under twice the longest send (%.0f s with "
+            "MAIL_TIMEOUT %s): a slow send could outlive its lease and go twice",
+            config["MAIL_LEASE_SECONDS"],
+            lease.longest_send() + 30,
+            config["MAIL_TIMEOUT"],
+        )
+    with writer() as connection, Transport() as transport:
         while not stop.is_set():
-            claim = lease.claim_due(
-                session, config["MAIL_BATCH_SIZE"], due_by=started if once else None
-            )
+            try:
+                claim = lease.claim_due(
+                    connection, config["MAIL_BATCH_SIZE"], due_by=started if once else None
+                )
+                report = deliver(connection, claim, transport, should_stop=stop.is_set)
+            except DBAPIError as exc:
+                # The database restarted or is away: what this round held comes back
+                # after its lease. Once: report it; long-running: wait and go on.
+                if once or connection.closed:
+                    raise
+                current_app.logger.warning("mail worker: database unavailable: %s", exc)
+                connection.rollback()
+                stop.wait(max(config["MAIL_POLL_SECONDS"], 5.0))
+                continue
             if not claim.items:
                 transport.close()
                 if once:
                     break
                 stop.wait(config["MAIL_POLL_SECONDS"])
                 continue
-            report = deliver(session, claim, transport, should_stop=stop.is_set)
             on_report(report)
             total.add(report)
             if report.stopped:

@@ -22,7 +22,8 @@ class DeliveryStatus(enum.StrEnum):
     SENDING = "sending"  # claimed by a sender until due_at (its lease)
     SENT = "sent"  # the mail server took it
     FAILED = "failed"  # the last try failed; tried again from due_at
-    GAVE_UP = "gave_up"  # failed too many times; nobody tries again
+    GAVE_UP = "gave_up"  # refused for good, or failing too long; nobody tries again
+    CANCELLED = "cancelled"  # the recipient turned this kind of email off before it went
 
 
 class MessageKind(enum.StrEnum):
@@ -49,14 +50,18 @@ class OutboxMessage(Base):
             postgresql_where=text("status IN ('pending', 'failed', 'sending')"),
         ),
         CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'gave_up')", name="status_known"
+            "status IN ('pending', 'sending', 'sent', 'failed', 'gave_up', 'cancelled')",
+            name="status_known",
         ),
         CheckConstraint(
             "(status = 'sending') = (claim_token IS NOT NULL)", name="claimed_iff_sending"
         ),
-        # Until it is sent, the message's bytes are here; once sent they are dropped (a
-        # reset link must not outlive its email), and the row stays as the record.
-        CheckConstraint("status = 'sent' OR data IS NOT NULL", name="unsent_has_data"),
+        # While it may still be sent, the message's bytes are here; after, they are
+        # dropped (a reset link must not outlive its email): the row stays as the record.
+        CheckConstraint(
+            "status IN ('sent', 'gave_up', 'cancelled') OR data IS NOT NULL",
+            name="open_has_data",
+        ),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 

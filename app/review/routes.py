@@ -40,21 +40,30 @@ def _render_review(submission, form: DecisionForm, status: int = 200):  # type: 
 
 @bp.route("/review/<id:submission_id>", methods=["GET", "POST"])
 def review(submission_id: int):
-    submission = service.get_reviewable(db.session, current_user, submission_id)
     form = DecisionForm()
     if not form.validate_on_submit():
+        submission = service.get_reviewable(db.session, current_user, submission_id)
         return _render_review(submission, form, 400 if request.method == "POST" else 200)
     decision = service.Decision.APPROVE if form.approve.data else service.Decision.REQUEST_CHANGES
     try:
-        service.decide(db.session, current_user, submission.id, decision, form.feedback.data or "")
+        # decide() looks the submission up among the sponsor's own: anyone else's is a 404.
+        outcome = service.decide(
+            db.session, current_user, submission_id, decision, form.feedback.data or ""
+        )
     except AlreadyDecided as exc:
         flash(str(exc), "error")
-        return redirect(url_for("review.review", submission_id=submission.id))
+        return redirect(url_for("review.review", submission_id=submission_id))
     except InvalidTransition as exc:
         form.feedback.errors = [str(exc)]
+        submission = service.get_reviewable(db.session, current_user, submission_id)
         return _render_review(submission, form, 400)
-    if decision == service.Decision.APPROVE:
-        flash(f"Approved. {submission.recruit.name}'s next step is open.", "success")
+    if not outcome.approved:
+        flash(f"Sent back to {outcome.recruit_name} with your feedback.", "success")
+    elif outcome.opened_title:
+        flash(
+            f"Approved. {outcome.recruit_name}'s next step is open: “{outcome.opened_title}”.",
+            "success",
+        )
     else:
-        flash(f"Sent back to {submission.recruit.name} with your feedback.", "success")
+        flash(f"Approved. {outcome.recruit_name} has finished the track.", "success")
     return redirect(url_for("review.queue"))

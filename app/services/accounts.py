@@ -162,6 +162,9 @@ def update_settings(
         "email_on_decision": email_on_decision,
     }
     changed = [f"{k}: {getattr(user, k)} → {v}" for k, v in wanted.items() if getattr(user, k) != v]
+    for kind, preference in EmailKind.PREFERENCE.items():
+        if getattr(user, preference) and not wanted[preference]:
+            outbox.cancel(session, user.id, EmailKind.MESSAGES[kind])
     for name, value in wanted.items():
         setattr(user, name, value)
     if changed:
@@ -172,10 +175,13 @@ def update_settings(
 def set_email_preference(session: Session, user: User, kind: str, *, enabled: bool) -> None:
     """Turn one kind of email on or off (from settings or an unsubscribe link)."""
     setattr(user, EmailKind.PREFERENCE[kind], enabled)
+    if not enabled:
+        outbox.cancel(session, user.id, EmailKind.MESSAGES[kind])
     session.commit()
 
 
 RESET_MAX_AGE = timedelta(hours=1)
+RESET_EMAIL_EVERY = timedelta(minutes=2)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -195,8 +201,10 @@ def request_password_reset(session: Session, email: str) -> None:
     """Email a reset link if an account has this address; nothing otherwise (the page
     says the same either way, so it tells nobody which addresses have accounts)."""
     user = find_by_email(session, email)
-    if user is None:
-        return
+    if user is None or outbox.recently_sent(
+        session, user.id, MessageKind.PASSWORD_RESET, RESET_EMAIL_EVERY
+    ):
+        return  # one link at a time: a flood of requests mails nobody a flood of links
     outbox.enqueue(
         session,
         messages.password_reset(user, reset_token(user)),

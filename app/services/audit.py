@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import AuditEvent, User, utcnow
@@ -22,9 +22,10 @@ LABELS = {
 def record(
     session: Session, actor: User, action: str, subject: User | None = None, detail: str = ""
 ) -> None:
-    """Add an entry; the caller's commit makes it part of the same change."""
-    session.add(
-        AuditEvent(
+    """Add an entry; the caller's commit makes it part of the same change (a plain
+    INSERT: nothing reads the row back, so it needs no place in the unit of work)."""
+    session.execute(
+        insert(AuditEvent).values(
             actor_id=actor.id,
             subject_id=subject.id if subject else None,
             action=action,

@@ -17,13 +17,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from app.mail import lease, messages, outbox
 from app.mail.compose import RenderedEmail, absolute_url
 from app.mail.lease import Claim
 from app.mail.transport import Transport
-from app.mail.worker import Report, deliver, writer_session
+from app.mail.worker import Report, deliver, writer
 from app.models import DeliveryStatus, MessageKind, OutboxMessage, Submission, User
 from app.services.durations import duration_since
 from app.services.review import in_backlog, waiting_by_sponsor
@@ -40,7 +41,7 @@ class Skip(enum.StrEnum):
     IN_PROGRESS = "being sent by another run"
     QUEUED = "in the outbox: the mail worker or a later run sends it"
     RETRY_LATER = "failed before: tried again after a pause"
-    GAVE_UP = "failed too often: not tried again"
+    GAVE_UP = "refused by the mail server, or failing for days: not tried again"
     TAKEN_OVER = "taken over by another run"
     NOT_TRIED = "not tried: the run stopped"
 
@@ -146,9 +147,9 @@ def run_digest(
     one holding the batch never commits mid-batch and never reloads what it read.
     """
     summary = RunSummary()
-    with writer_session() as writer:
+    with writer() as connection:
         for sponsors in sponsor_batches(session, BATCH_SIZE):
-            _run_batch(session, writer, sponsors, now, transport, summary, dry_run)
+            _run_batch(session, connection, sponsors, now, transport, summary, dry_run)
             session.expunge_all()  # memory stays flat across batches
             session.rollback()  # nothing was written here: just end the read
             if summary.stopped:
@@ -158,7 +159,7 @@ def run_digest(
 
 def _run_batch(
     session: Session,
-    writer: Session,
+    connection: Connection,
     sponsors: list[User],
     now: datetime,
     transport: Transport | None,
@@ -183,6 +184,8 @@ def _run_batch(
             summary.skip(sponsor.email, Skip.ALREADY_SENT)
         elif status == DeliveryStatus.GAVE_UP:
             summary.skip(sponsor.email, Skip.GAVE_UP)
+        elif status == DeliveryStatus.CANCELLED:
+            summary.skip(sponsor.email, Skip.UNSUBSCRIBED)
         else:  # pending, failed or claimed: this run may take it over if it is due
             take_over.append(message_id)
     fresh = [sponsor for sponsor, _week in due.values()]
@@ -203,16 +206,17 @@ def _run_batch(
                 )
             )
     if dry_run or transport is None:
+        _report_unclaimed([], recorded, [], emails, summary)  # what a real run would find
         return
-    claims = [lease.take_over(writer, take_over), lease.claim_new(writer, new_rows)]
+    claims = [lease.take_over(connection, take_over), lease.claim_new(connection, new_rows)]
     _report_unclaimed(claims, recorded, new_rows, emails, summary)
     for claim in claims:
         if summary.stopped:
-            lease.release(writer, claim, claim.items, f"not tried: {summary.stopped}")
+            lease.release(connection, claim, claim.items, f"not tried: {summary.stopped}")
             for item in claim.items:
                 summary.skip(emails[item.dedupe_key], Skip.NOT_TRIED)
             continue
-        _summarize(deliver(writer, claim, transport), emails, summary)
+        _summarize(deliver(connection, claim, transport), emails, summary)
 
 
 def _recorded(session: Session, keys: list[str]) -> dict[str, tuple[int, str, datetime]]:
@@ -240,7 +244,9 @@ def _report_unclaimed(
     """Say why each digest this run wanted but did not get is somebody else's."""
     claimed = {item.dedupe_key for claim in claims for item in claim.items}
     for key, (_id, status, _due_at) in recorded.items():
-        if status in (DeliveryStatus.SENT, DeliveryStatus.GAVE_UP) or key in claimed:
+        if status in (DeliveryStatus.SENT, DeliveryStatus.GAVE_UP, DeliveryStatus.CANCELLED):
+            continue
+        if key in claimed:
             continue
         reason = {
             DeliveryStatus.FAILED: Skip.RETRY_LATER,

@@ -53,14 +53,8 @@ def hand_in(
         if quota_bytes is not None:
             _check_quota(session, recruit, upload, quota_bytes)
         stored = store_upload(upload.stream, upload.filename, upload_folder, max_attachment_bytes)
-    attempt = (
-        session.scalar(
-            select(func.max(Submission.attempt)).where(
-                Submission.recruit_id == recruit.id, Submission.assignment_id == assignment_id
-            )
-        )
-        or 0
-    ) + 1
+    # The gate loaded every attempt on this step: the next one is one more.
+    attempt = max((s.attempt for s in step.attempts), default=0) + 1
     submission = Submission(
         recruit_id=recruit.id,
         sponsor_id=recruit.sponsor_id,
@@ -87,13 +81,16 @@ def hand_in(
                 recipient=sponsor,
             )
         session.commit()
-    except IntegrityError as exc:  # a second tab handed in at the same moment
+    except BaseException as exc:
+        # Nothing half-written: no row, and no file without its row.
         session.rollback()
         if stored is not None:
             remove_stored(upload_folder, stored.stored_name)
-        raise InvalidTransition(
-            "This assignment is already waiting for your sponsor's review."
-        ) from exc
+        if isinstance(exc, IntegrityError):  # a second tab handed in at the same moment
+            raise InvalidTransition(
+                "This assignment is already waiting for your sponsor's review."
+            ) from exc
+        raise
     return submission
 
 

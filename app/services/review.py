@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.mail import messages, outbox
 from app.models import WAITING, Assignment, MessageKind, Submission, SubmissionStatus, User, utcnow
@@ -135,13 +136,17 @@ def waiting_by_sponsor(session: Session, sponsor_ids: list[int]) -> dict[int, li
     return result
 
 
+# Built once, like the queue's statement: every review page and decision runs it.
+_REVIEWABLE = (
+    select(Submission)
+    .where(Submission.id == bindparam("submission_id"))
+    .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
+)
+
+
 def get_reviewable(session: Session, sponsor: User, submission_id: int) -> Submission:
     """A submission of one of the sponsor's own recruits; anything else looks absent."""
-    submission = session.scalar(
-        select(Submission)
-        .where(Submission.id == submission_id)
-        .options(joinedload(Submission.recruit), joinedload(Submission.assignment))
-    )
+    submission = session.scalar(_REVIEWABLE, {"submission_id": submission_id})
     if submission is None or submission.sponsor_id != sponsor.id:
         raise NotFound("No such submission.")
     return submission
@@ -161,6 +166,15 @@ def attempts_of(session: Session, submission: Submission) -> list[Submission]:
     )
 
 
+@dataclass(frozen=True)
+class Decided:
+    """What a decision did, for the page that reports it."""
+
+    recruit_name: str
+    approved: bool
+    opened_title: str | None  # the step the approval opened (None: track finished)
+
+
 def decide(
     session: Session,
     sponsor: User,
@@ -168,7 +182,7 @@ def decide(
     decision: Decision,
     feedback: str = "",
     now: datetime | None = None,
-) -> Submission:
+) -> Decided:
     """Approve or send back a waiting submission, exactly once.
 
     The conditional UPDATE (`... WHERE status = 'submitted'`) is the guard: of two
@@ -182,45 +196,45 @@ def decide(
     feedback = (feedback or "").strip()
     if decision == Decision.REQUEST_CHANGES and not feedback:
         raise InvalidTransition("Say what needs to change: feedback is required.")
-    status = (
-        SubmissionStatus.APPROVED
-        if decision == Decision.APPROVE
-        else SubmissionStatus.CHANGES_REQUESTED
-    )
+    approved = decision == Decision.APPROVE
+    decided = {
+        "status": SubmissionStatus.APPROVED if approved else SubmissionStatus.CHANGES_REQUESTED,
+        "decided_at": now or utcnow(),
+        "decided_by_id": sponsor.id,
+        "feedback": feedback,
+    }
     result = session.execute(
         update(Submission)
         .where(Submission.id == submission.id, Submission.status == SubmissionStatus.SUBMITTED)
-        .values(
-            status=status,
-            decided_at=now or utcnow(),
-            decided_by_id=sponsor.id,
-            feedback=feedback,
-        )
+        .values(decided)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         session.rollback()
         raise AlreadyDecided(ALREADY_DECIDED)
-    session.expire(submission)  # the gate below reads the decision just written
+    for name, value in decided.items():  # what the row now holds, for the gate below
+        set_committed_value(submission, name, value)
     recruit, title = submission.recruit, submission.assignment.title
+    opened = opened_by_approval(session, recruit) if approved else None
     if recruit.email_on_decision:
         outbox.enqueue(
             session,
             messages.decision_notice(
-                recruit,
-                title,
-                approved=status == SubmissionStatus.APPROVED,
-                feedback=feedback,
-                opened_title=opened_by_approval(session, recruit)
-                if status == SubmissionStatus.APPROVED
-                else None,
+                recruit, title, approved=approved, feedback=feedback, opened_title=opened
             ),
             kind=MessageKind.DECIDED,
             recipient=recruit,
         )
-    audit.record(session, sponsor, str(status), recruit, f"“{title}”, attempt {submission.attempt}")
+    audit.record(
+        session,
+        sponsor,
+        str(decided["status"]),
+        recruit,
+        f"“{title}”, attempt {submission.attempt}",
+    )
+    outcome = Decided(recruit.name, approved, opened)
     session.commit()
-    return submission
+    return outcome
 
 
 def opened_by_approval(session: Session, recruit: User) -> str | None:

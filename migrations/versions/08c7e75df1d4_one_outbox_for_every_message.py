@@ -43,8 +43,8 @@ def upgrade():
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=False),
     sa.CheckConstraint("(status = 'sending') = (claim_token IS NOT NULL)", name=op.f('ck_outbox_messages_claimed_iff_sending')),
-    sa.CheckConstraint("status = 'sent' OR data IS NOT NULL", name=op.f('ck_outbox_messages_unsent_has_data')),
-    sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'gave_up')", name=op.f('ck_outbox_messages_status_known')),
+    sa.CheckConstraint("status IN ('sent', 'gave_up', 'cancelled') OR data IS NOT NULL", name=op.f('ck_outbox_messages_open_has_data')),
+    sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'gave_up', 'cancelled')", name=op.f('ck_outbox_messages_status_known')),
     sa.CheckConstraint('attempts >= 0', name=op.f('ck_outbox_messages_attempts_not_negative')),
     sa.ForeignKeyConstraint(['recipient_id'], ['users.id'], name=op.f('fk_outbox_messages_recipient_id_users'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
@@ -73,7 +73,8 @@ def _carry_over_sent_messages():
         " data, status, attempts, claim_token, claimed_at, due_at, created_at, sent_at,"
         " last_error)"
         " SELECT 'digest', d.sponsor_id, u.email, 'Willing weekly digest',"
-        " 'digest:' || d.sponsor_id || ':' || d.week_start, NULL, 'sent', d.attempts, NULL,"
+        " 'digest:' || d.sponsor_id || ':' || " + _iso_date("d.week_start") + ", NULL, 'sent',"
+        " d.attempts, NULL,"
         " d.claimed_at, d.claimed_at, d.claimed_at, d.sent_at, ''"
         " FROM digest_deliveries d JOIN users u ON u.id = d.sponsor_id"
         " WHERE d.status = 'sent'"
@@ -151,6 +152,13 @@ def downgrade():
 
     op.drop_table('outbox_messages')
     # ### end Alembic commands ###
+
+
+def _iso_date(column):
+    """A date as YYYY-MM-DD whatever the server's DateStyle (SQLite stores it so)."""
+    if op.get_bind().dialect.name == "postgresql":
+        return f"to_char({column}, 'YYYY-MM-DD')"
+    return column
 
 
 def _week_of_key():

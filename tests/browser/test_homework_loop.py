@@ -151,7 +151,9 @@ def test_sponsor_writes_a_track_and_reviews_a_recruit_through_it(
     expect(page.get_by_role("heading", name="Attempt 2")).to_be_visible()
     expect(page.get_by_role("heading", name="Earlier attempts")).to_be_visible()
     page.get_by_role("button", name="Approve and unlock the next step").click()
-    expect(page.get_by_role("status")).to_have_text("Approved. Recruit Rosa's next step is open.")
+    expect(page.get_by_role("status")).to_have_text(
+        f"Approved. Recruit Rosa's next step is open: “{STEPS[1][0]}”."
+    )
 
     # Step 2 is open for the recruit now; step 3 is still locked.
     recruit.reload()

@@ -114,7 +114,7 @@ def test_a_refused_message_is_retried_next_run_and_sent_once(runner, smtp):
     assert smtp.to(sponsor.email) == []
     delivery = db.session.scalar(select(OutboxMessage))
     assert delivery.kind == MessageKind.DIGEST
-    assert delivery.status == "failed" and "554" in delivery.last_error
+    assert delivery.status == "failed" and "451" in delivery.last_error
     second = send_digest(runner, MONDAY + timedelta(hours=1))
     assert second.exit_code == 0 and "sent: 1" in second.output
     send_digest(runner, MONDAY + timedelta(hours=2))
@@ -422,7 +422,7 @@ def test_a_mail_failure_never_blocks_the_decision_and_is_retried(client, auth, r
     failed = runner.invoke(args=["mail", "work", "--once"])
     assert failed.exit_code == 1 and "sent: 0, failed: 1" in failed.output
     message = db.session.scalar(select(OutboxMessage))
-    assert message.status == "failed" and "554" in message.last_error and message.attempts == 1
+    assert message.status == "failed" and "451" in message.last_error and message.attempts == 1
     assert smtp.to(recruit.email) == []
     retried = runner.invoke(args=["mail", "work", "--once"])
     assert retried.exit_code == 0 and "sent: 1, failed: 0" in retried.output
@@ -543,3 +543,20 @@ def test_after_a_reorder_the_email_and_timeline_name_the_step_the_gate_opened(
     auth.login(recruit)
     homework = client.get("/homework").text
     assert "Instructions for step 2 only" in homework  # what the recruit's page opens
+
+
+def test_a_dry_run_also_tells_of_this_weeks_digests_waiting_in_the_outbox(runner, smtp):
+    failed, fresh = team(name="Failed Fran"), team(name="Fresh Fred")
+    smtp.refuse_next = 1
+    send_digest(runner)  # one of the two is refused (451): failed, to be retried
+    assert len(smtp.messages) == 1
+    (refused,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed"))
+    db.session.execute(  # and a retry that is not due yet
+        OutboxMessage.__table__.update().values(due_at=utcnow() + timedelta(minutes=5))
+    )
+    db.session.commit()
+    dry = send_digest(runner, MONDAY, "--dry-run")
+    assert "skipped (failed before: tried again after a pause): 1" in dry.output, dry.output
+    assert "skipped (already sent this week): 1" in dry.output
+    assert refused.to_address in (failed.email, fresh.email)
+    assert len(smtp.messages) == 1

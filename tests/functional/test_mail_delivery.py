@@ -314,3 +314,93 @@ def test_a_run_killed_mid_batch_loses_nothing_after_the_lease(app, database_url)
     assert sorted(len(server.to(email)) for _id, email in sponsors) == [1] * 12
     rows = db.session.scalars(select(OutboxMessage.status)).all()
     assert rows == ["sent"] * 12
+
+
+# --- What a sender does with each kind of answer -----------------------------------
+
+
+def recorded(kind: str = MessageKind.PASSWORD_RESET) -> list[tuple[str, int]]:
+    db.session.expire_all()
+    return db.session.execute(
+        select(OutboxMessage.status, OutboxMessage.attempts).where(OutboxMessage.kind == kind)
+    ).all()
+
+
+def test_a_permanent_refusal_is_given_up_at_once_and_never_retried(app, runner, smtp):
+    user = UserFactory()
+    request_password_reset(db.session, user.email)
+    smtp.refuse_next, smtp.refusal = 1, "550 5.1.1 No such user here"
+    first = runner.invoke(args=["mail", "work", "--once"])
+    assert first.exit_code == 1 and "failed: 1" in first.output
+    assert recorded() == [("gave_up", 1)]
+    assert "sent: 0, failed: 0" in deliver_mail(runner)
+    assert smtp.messages == []
+
+
+def test_a_temporary_refusal_is_tried_again_and_sent_once(app, runner, smtp):
+    user = UserFactory()
+    request_password_reset(db.session, user.email)
+    smtp.refuse_next = 2  # 451 twice
+    deliver_mail(runner)
+    deliver_mail(runner)
+    assert recorded() == [("failed", 2)]
+    deliver_mail(runner)
+    assert recorded() == [("sent", 3)] and len(smtp.to(user.email)) == 1
+
+
+def test_international_addresses_go_as_smtp_can_carry_them(app, runner):
+    """A non-ASCII domain goes in its IDNA form; a non-ASCII local part needs a server
+    that speaks SMTPUTF8, and one that doesn't refuses it for good (no retries)."""
+    domain = UserFactory(email="ana@bücher.example.com")
+    local = UserFactory(email="jörg@example.com")
+    for user in (domain, local):
+        request_password_reset(db.session, user.email)
+    with mail_server_for(app, MailServer()) as plain:
+        deliver_mail(runner)
+    assert [m["X-Envelope-To"] for m in plain.messages] == ["ana@xn--bcher-kva.example.com"]
+    rows = dict(db.session.execute(select(OutboxMessage.to_address, OutboxMessage.status)).all())
+    assert rows["jörg@example.com"] == "gave_up"
+
+    db.session.execute(  # the first link is ten minutes old: ask for another
+        OutboxMessage.__table__.update().values(created_at=utcnow() - timedelta(minutes=10))
+    )
+    db.session.commit()
+    request_password_reset(db.session, local.email)
+    with mail_server_for(app, MailServer(smtputf8=True)) as modern:
+        deliver_mail(runner)
+    (message,) = modern.messages
+    assert message["X-Envelope-To"] == "jörg@example.com"
+    assert message["To"].addresses[0].addr_spec == "jörg@example.com"
+
+
+def test_turning_an_email_off_cancels_what_still_waits(app, client, auth, runner, smtp):
+    from tests.conftest import csrf_token
+    from tests.functional.test_email import hand_in_as
+
+    sponsor = UserFactory(name="Quiet Quentin")
+    track = make_track(sponsor, 1)
+    recruit = UserFactory(sponsor=sponsor, track=track, enrolled_at=utcnow())
+    hand_in_as(client, auth, recruit, track.assignments[0])
+    assert recorded(MessageKind.HANDED_IN) == [("pending", 0)]
+    from app.mail.unsubscribe import EmailKind, unsubscribe_token
+
+    page = f"/unsubscribe/{unsubscribe_token(sponsor.id, EmailKind.HAND_IN)}"
+    assert (
+        client.post(page, data={"csrf_token": csrf_token(client.get("/login").text)}).status_code
+        == 200
+    )
+    deliver_mail(runner)
+    assert smtp.messages == []
+    assert recorded(MessageKind.HANDED_IN) == [("cancelled", 0)]
+
+
+def test_a_flood_of_reset_requests_mails_one_link(app, client, runner, smtp):
+    from tests.conftest import csrf_token
+
+    user = UserFactory()
+    for _ in range(5):
+        token = csrf_token(client.get("/forgot-password").text)
+        answer = client.post("/forgot-password", data={"email": user.email, "csrf_token": token})
+        assert answer.status_code == 200 and "belongs to an account" in answer.text
+    deliver_mail(runner)
+    assert len(smtp.to(user.email)) == 1

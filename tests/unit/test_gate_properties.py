@@ -217,11 +217,16 @@ class GateMachine(RuleBasedStateMachine):
                 decide(db.session, sponsor, submission_id, decision, feedback)
             db.session.rollback()
             return
-        decided = decide(db.session, sponsor, submission_id, decision, feedback)
+        outcome = decide(db.session, sponsor, submission_id, decision, feedback)
         expected = SubmissionStatus.APPROVED if approve else SubmissionStatus.CHANGES_REQUESTED
+        decided = db.session.get(Submission, submission_id)
         assert decided.status == expected
         assert decided.feedback == feedback.strip()
+        assert outcome.approved == approve
         self.submissions[submission_id].status = expected
+        if approve:  # what the approval says it opened is the gate's current step now
+            current = load_progress(db.session, db.session.get(User, self.recruit_id)).current
+            assert outcome.opened_title == (current.assignment.title if current else None)
 
     @precondition(lambda self: self.decided_ids())
     @rule(pick=picks, approve=st.booleans())
