@@ -270,16 +270,14 @@ _SENT = (
     )
 )
 _FAILURE = {
-    "claim_token": None,
+    "claim_token": None,  # nosec B105 - no claim, not a password
     "due_at": bindparam("b_due_at"),
     "attempts": bindparam("b_attempts"),
     "last_error": bindparam("b_error"),
 }
 _FAILED = update(_outbox).where(_HELD).values(status=DeliveryStatus.FAILED, **_FAILURE)
 # A message nobody will send keeps no bytes (a reset link least of all).
-_GAVE_UP = (
-    update(_outbox).where(_HELD).values(status=DeliveryStatus.GAVE_UP, data=None, **_FAILURE)
-)
+_GAVE_UP = update(_outbox).where(_HELD).values(status=DeliveryStatus.GAVE_UP, data=None, **_FAILURE)
 
 
 def renew(connection: Connection, claim: Claim) -> None:
@@ -294,9 +292,7 @@ def renew(connection: Connection, claim: Claim) -> None:
 def record_sent(connection: Connection, claim: Claim, item: Item) -> bool:
     """The server took it: keep the record, drop the bytes. False if the claim was lost
     meanwhile (the lease ran out during the send: the message may go twice)."""
-    result = connection.execute(
-        _SENT, {"b_id": item.id, "b_token": claim.token, "b_now": utcnow()}
-    )
+    result = connection.execute(_SENT, {"b_id": item.id, "b_token": claim.token, "b_now": utcnow()})
     claim.owned.discard(item.id)
     return result.rowcount == 1
 
