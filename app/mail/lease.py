@@ -239,12 +239,28 @@ def claim_new(connection: Connection, messages: Sequence[dict]) -> Claim:
         }
         for m in messages
     ]
-    rows = connection.execute(
+    # Only the ids come back: the bytes are in hand already (a digest run writes MBs).
+    # One statement, executed for many rows: SQLAlchemy sends them as multi-row VALUES
+    # batches ("insertmanyvalues") from a statement it compiles once.
+    inserted = connection.execute(
         insert(_outbox)
-        .values(values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(*_RETURNED)
+        .returning(_c.id, _c.dedupe_key),
+        values,
     ).all()
+    by_key = {m["dedupe_key"]: m for m in messages}
+    rows = [
+        (
+            message_id,
+            by_key[key]["to_address"],
+            by_key[key]["data"],
+            0,
+            key,
+            by_key[key]["kind"],
+            now,
+        )
+        for message_id, key in inserted
+    ]
     return _claim_from(token, lease, started, rows)
 
 

@@ -77,15 +77,27 @@ class DigestLine:
 
 
 def digest_email(
-    sponsor: User, week_start: date, stalled: list[DigestLine], waiting: list[DigestLine]
+    sponsor: User,
+    week_start: date,
+    stalled: list[DigestLine],
+    waiting: list[DigestLine],
+    *,
+    stalled_total: int,
+    waiting_total: int,
 ) -> RenderedEmail:
+    """The digest; `stalled` and `waiting` may be the first lines of longer lists (the
+    totals say how long), the rest is a link away."""
     return render_email(
         "digest",
         sponsor=sponsor,
         week=week_start,
         stalled=stalled,
         waiting=waiting,
+        stalled_total=stalled_total,
+        waiting_total=waiting_total,
         dashboard_url=absolute_url("dashboard.home"),
+        stalled_url=absolute_url("dashboard.home", status="stalled"),
+        queue_url=absolute_url("review.queue"),
         settings_url=absolute_url("dashboard.settings"),
     )
 

@@ -31,6 +31,9 @@ from app.services.review import in_backlog, waiting_by_sponsor
 from app.services.standing import Standing, sponsor_batches, stalled_by_sponsor
 
 BATCH_SIZE = 200
+# Lines per list in the email: a team of thousands made digests of half a megabyte,
+# which Gmail clips after 102 kB. The rest is one link away (the dashboard, the queue).
+LIST_LIMIT = 50
 
 
 class Skip(enum.StrEnum):
@@ -120,7 +123,7 @@ def digest_email(digest: Digest) -> RenderedEmail:
             + (_local_day(sponsor, s.facts.last_check_in_at) or "never"),
             absolute_url("dashboard.recruit", recruit_id=s.recruit_id) + "#check-in",
         )
-        for s in digest.stalled
+        for s in digest.stalled[:LIST_LIMIT]
     ]
     waiting = [
         messages.DigestLine(
@@ -129,9 +132,16 @@ def digest_email(digest: Digest) -> RenderedEmail:
             f"waiting {duration_since(s.submitted_at, digest.now)}",
             absolute_url("review.review", submission_id=s.id),
         )
-        for s in digest.waiting
+        for s in digest.waiting[:LIST_LIMIT]
     ]
-    return messages.digest_email(sponsor, digest.week_start, stalled, waiting)
+    return messages.digest_email(
+        sponsor,
+        digest.week_start,
+        stalled,
+        waiting,
+        stalled_total=len(digest.stalled),
+        waiting_total=len(digest.waiting),
+    )
 
 
 def run_digest(

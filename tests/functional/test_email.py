@@ -560,3 +560,22 @@ def test_a_dry_run_also_tells_of_this_weeks_digests_waiting_in_the_outbox(runner
     assert "skipped (already sent this week): 1" in dry.output
     assert refused.to_address in (failed.email, fresh.email)
     assert len(smtp.messages) == 1
+
+
+def test_a_big_team_gets_a_digest_of_the_longest_idle_fifty_and_a_link_to_the_rest(
+    app, client, auth, runner, smtp
+):
+    """Thousands of lines made digests of half a megabyte (Gmail clips after 102 kB)."""
+    names = tuple(f"Stuck {n:02}" for n in range(55))
+    sponsor = team(stalled=names)
+    assert "sent: 1" in send_digest(runner).output
+    (message,) = smtp.to(sponsor.email)
+    assert message["Subject"] == "Willing weekly: 55 stalled recruits"
+    text, html = parts(message)
+    assert sum(name in text for name in names) == 50
+    assert "…and 5 more stalled recruits on your dashboard" in text
+    assert "…and 5 more." in html and "See every stalled recruit on your dashboard" in html
+    link = next(w for w in text.split() if "status=stalled" in w)
+    auth.login(sponsor)
+    page = client.get(relative(link)).text
+    assert sum(name in page for name in names) == 50  # the dashboard's first page of 50
