@@ -8,7 +8,9 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms import FileField, StringField, ValidationError
+from wtforms import FileField, SelectChoice, SelectField, StringField, ValidationError
+
+from app.services.accounts import timezone_names
 
 
 def strip(value: str | None) -> str | None:
@@ -75,3 +77,16 @@ class AppForm(FlaskForm):
             if issubclass(unbound_field.field_class, StringField):
                 options["filters"] = [text_only, *options.get("filters", ())]
             return super().bind_field(form, unbound_field, options)
+
+
+class ConfirmForm(AppForm):
+    """A form with nothing but its CSRF token, for one-button actions."""
+
+
+def timezone_field() -> SelectField:
+    return SelectField(
+        "Time zone",
+        choices=[SelectChoice(name) for name in timezone_names()],
+        default="UTC",
+        validate_choice=True,
+    )

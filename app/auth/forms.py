@@ -7,15 +7,13 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
-    SelectChoice,
-    SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.extensions import db
-from app.forms_common import AppForm, no_control_characters, strip
-from app.services.accounts import email_taken, timezone_names
+from app.forms_common import AppForm, no_control_characters, strip, timezone_field
+from app.services.accounts import email_taken
 from app.services.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from app.services.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from app.services.passwords import is_common
@@ -77,15 +75,6 @@ def _repeat_field(label: str, password_field: str) -> PasswordField:
             DataRequired(message="Repeat the password."),
             EqualTo(password_field, message="The two passwords don't match."),
         ],
-    )
-
-
-def timezone_field() -> SelectField:
-    return SelectField(
-        "Time zone",
-        choices=[SelectChoice(name) for name in timezone_names()],
-        default="UTC",
-        validate_choice=True,
     )
 
 

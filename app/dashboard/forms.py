@@ -16,8 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from app.auth.forms import timezone_field
-from app.forms_common import AppForm, strip
+from app.forms_common import AppForm, strip, timezone_field
 from app.models import CheckInChannel, CheckInOutcome
 from app.services.dashboard import SORTS
 from app.services.standing import STATUS_LABELS
@@ -45,10 +44,6 @@ def plausible_date(_form, field) -> None:  # type: ignore[no-untyped-def]
 
 def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
-
-
-class ConfirmForm(AppForm):
-    """A form with nothing but its CSRF token, for one-button actions."""
 
 
 class FilterForm(AppForm):

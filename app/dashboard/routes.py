@@ -10,9 +10,9 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_login import current_user, login_required
 
 from app.dashboard import bp
-from app.dashboard.forms import CheckInForm, ConfirmForm, FilterForm, SettingsForm
+from app.dashboard.forms import CheckInForm, FilterForm, SettingsForm
 from app.extensions import db
-from app.forms_common import form_status, is_safe_next, page_number
+from app.forms_common import ConfirmForm, form_status, is_safe_next, page_number
 from app.models import utcnow
 from app.services import accounts, audit, checkins
 from app.services.dashboard import build_dashboard, dashboard_csv, filter_and_sort

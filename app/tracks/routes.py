@@ -7,9 +7,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from app.dashboard.forms import ConfirmForm
 from app.extensions import db
-from app.forms_common import form_status
+from app.forms_common import ConfirmForm, form_status
 from app.services import tracks as service
 from app.services.errors import InvalidTransition
 from app.services.people import get_own_recruit

@@ -251,6 +251,19 @@ def test_two_workers_at_once_deliver_each_of_500_messages_once(app, database_url
 LEASE = "2"  # seconds: the lease, shortened so a test can outlast it
 
 
+def digest_run(database_url: str, port: int, as_of: datetime, lease: str) -> subprocess.Popen:
+    """`flask digest send --as-of ...` in a process of its own, with a short lease."""
+    return flask(
+        database_url,
+        port,
+        "digest",
+        "send",
+        "--as-of",
+        as_of.isoformat(),
+        MAIL_LEASE_SECONDS=lease,
+    )
+
+
 def test_two_digest_runs_overlapping_past_the_lease_send_each_digest_once(app, database_url):
     """The first run is slowed down by the server (0.25 s a message, 30 digests); the
     second starts while it sends, after the lease the first run took its claims with has
@@ -258,22 +271,11 @@ def test_two_digest_runs_overlapping_past_the_lease_send_each_digest_once(app, d
     real clock and are renewed before each send: the second run takes nothing over."""
     sponsors = stalled_team(30)
     with MailServer(delay=0.25) as server:
-        first = flask(
-            database_url,
-            server.port,
-            "digest",
-            "send",
-            "--as-of",
-            MONDAY.isoformat(),
-            MAIL_LEASE_SECONDS=LEASE,
-        )
+        first = digest_run(database_url, server.port, MONDAY, LEASE)
         server.wait_for(3, timeout=60)
         time.sleep(float(LEASE) + 0.5)
         assert first.poll() is None, "the second run must start while the first one sends"
-        later = (MONDAY + timedelta(minutes=31)).isoformat()
-        second = flask(
-            database_url, server.port, "digest", "send", "--as-of", later, MAIL_LEASE_SECONDS=LEASE
-        )
+        second = digest_run(database_url, server.port, MONDAY + timedelta(minutes=31), LEASE)
         second_output = finished(second)
         first_output = finished(first)
     assert first.returncode == 0 and "sent: 30" in first_output, first_output
@@ -287,15 +289,7 @@ def test_a_run_killed_mid_batch_loses_nothing_after_the_lease(app, database_url)
     lease = "5"
     sponsors = stalled_team(12)
     with MailServer(delay=0.15) as server:
-        run = flask(
-            database_url,
-            server.port,
-            "digest",
-            "send",
-            "--as-of",
-            MONDAY.isoformat(),
-            MAIL_LEASE_SECONDS=lease,
-        )
+        run = digest_run(database_url, server.port, MONDAY, lease)
         server.wait_for(4, timeout=60)
         assert server.waiting.wait(10)  # the next message is in the middle of its SMTP dialogue
         run.send_signal(signal.SIGKILL)
