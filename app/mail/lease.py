@@ -285,15 +285,26 @@ _SENT = (
         last_error="",
     )
 )
-_FAILURE = {
-    "claim_token": None,  # nosec B105 - no claim, not a password
-    "due_at": bindparam("b_due_at"),
-    "attempts": bindparam("b_attempts"),
-    "last_error": bindparam("b_error"),
-}
-_FAILED = update(_outbox).where(_HELD).values(status=DeliveryStatus.FAILED, **_FAILURE)
+
+
+def _failure(status: DeliveryStatus, **also: object):  # type: ignore[no-untyped-def]
+    return (
+        update(_outbox)
+        .where(_HELD)
+        .values(
+            status=status,
+            claim_token=None,
+            due_at=bindparam("b_due_at"),
+            attempts=bindparam("b_attempts"),
+            last_error=bindparam("b_error"),
+            **also,
+        )
+    )
+
+
+_FAILED = _failure(DeliveryStatus.FAILED)
 # A message nobody will send keeps no bytes (a reset link least of all).
-_GAVE_UP = update(_outbox).where(_HELD).values(status=DeliveryStatus.GAVE_UP, data=None, **_FAILURE)
+_GAVE_UP = _failure(DeliveryStatus.GAVE_UP, data=None)
 
 
 def renew(connection: Connection, claim: Claim) -> None:
