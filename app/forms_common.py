@@ -75,7 +75,10 @@ class AppForm(FlaskForm):
 
         def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
             if issubclass(unbound_field.field_class, StringField):
-                options["filters"] = [text_only, *options.get("filters", ())]
+                # Before the field's own filters (strip, ...): options replace the
+                # field's keyword arguments, so they must carry those too.
+                own = unbound_field.kwargs.get("filters", ())
+                options["filters"] = [text_only, *own, *options.get("filters", ())]
             return super().bind_field(form, unbound_field, options)
 
 

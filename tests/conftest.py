@@ -98,11 +98,15 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture
 def app(_app):
-    """The app with an empty database and an app context, emptied again afterwards."""
+    """The app with an empty database and an app context, emptied again afterwards; any
+    setting a test changes is put back as it was."""
+    saved = dict(_app.config)
     with _app.app_context():
         yield _app
         _db.session.remove()
         _empty_all_tables()
+    _app.config.clear()
+    _app.config.update(saved)
 
 
 @pytest.fixture

@@ -105,10 +105,10 @@ def _check_quota(session: Session, recruit: User, upload: Upload, quota_bytes: i
     size = upload.stream.tell()
     upload.stream.seek(0)
     if used + size > quota_bytes:
-        left = max(0, quota_bytes - used) // (1024 * 1024)
+        left = max(0, quota_bytes - used) / (1024 * 1024)
         raise UploadRejected(
-            f"Your attachments would pass your {quota_bytes // (1024 * 1024)} MB of storage "
-            f"({left} MB left). Share a link instead, or ask your sponsor."
+            f"Your attachments would pass your {quota_bytes / (1024 * 1024):g} MB of storage "
+            f"({left:.1f} MB left). Share a link instead, or ask your sponsor."
         )
 
 

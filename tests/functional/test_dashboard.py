@@ -91,7 +91,14 @@ def test_counts_table_funnel_and_backlog(client, auth, board):
     assert "Review Wanda Waiting's “Step 1 title”" in html  # waited over 48 hours
     assert "Strange Recruit" not in html
     funnel = html.split('class="funnel"', 1)[1].split("</ol>", 1)[0]
-    assert "Step 1 title" in funnel and "Finished" in funnel
+    bars = re.findall(r'value="(\d+)" aria-label="([^"]+): (\d+) recruits"', funnel)
+    # Stan, Wanda and Willa stand on step 1 of 4 recruits; Finn finished.
+    assert bars == [
+        ("75", "Step 1 title", "3"),
+        ("0", "Step 2 title", "0"),
+        ("0", "Step 3 title", "0"),
+        ("25", "Finished", "1"),
+    ]
 
 
 def test_filter_search_sort_and_pagination(app, client, auth, board):
@@ -102,13 +109,10 @@ def test_filter_search_sort_and_pagination(app, client, auth, board):
     assert names == sorted(names)
     assert row_names(client.get("/?sort=progress").text)[0] == "Finn Finished"
     assert client.get("/?status=nonsense&sort=evil").status_code == 200
-    app.config["PAGE_SIZE"] = 3
-    try:
-        first_page = client.get("/?sort=name").text
-        assert len(row_names(first_page)) == 3 and "Page 1 of 2" in first_page
-        assert len(row_names(client.get("/?sort=name&page=2").text)) == 1
-    finally:
-        app.config["PAGE_SIZE"] = 50
+    app.config["PAGE_SIZE"] = 3  # the app fixture puts the setting back afterwards
+    first_page = client.get("/?sort=name").text
+    assert len(row_names(first_page)) == 3 and "Page 1 of 2" in first_page
+    assert len(row_names(client.get("/?sort=name&page=2").text)) == 1
 
 
 def test_recruit_page_shows_state_and_timeline_and_is_private(client, auth, board):

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from sqlalchemy import func, select, text
 
 from app.extensions import db
@@ -337,13 +338,18 @@ def test_dry_run_prints_and_sends_nothing(runner, smtp):
 
 
 def test_preview_shows_what_the_email_says(client, auth, runner, smtp):
-    sponsor = team(stalled=("Stuck Stu",))
-    auth.login(sponsor)
-    preview = client.get("/digest").text
-    assert "Stuck Stu" in preview and "Log a check-in with Stuck Stu" in preview
-    send_digest(runner, utcnow())
+    """The page asks the real clock for "now": it is moved to MONDAY, where the team's
+    facts are (it once passed only after 2026-11-17, mixing the two)."""
+    with time_machine.travel(MONDAY, tick=False):
+        sponsor = team(stalled=("Stuck Stu",))
+        auth.login(sponsor)
+        preview = client.get("/digest").text
+        assert "Stuck Stu" in preview and "Log a check-in with Stuck Stu" in preview
+        assert "idle 20 days" in preview
+        send_digest(runner, MONDAY)
     (message,) = smtp.to(sponsor.email)
     assert message["Subject"] in preview
+    assert "idle 20 days" in parts(message)[0]
 
 
 def test_without_mail_server_messages_are_written_as_files(app, runner):

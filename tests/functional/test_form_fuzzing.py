@@ -51,7 +51,7 @@ from werkzeug.test import encode_multipart
 
 from app.extensions import db
 from app.mail.unsubscribe import EmailKind, unsubscribe_token
-from app.models import Assignment, LoginFailure, OutboxMessage, Submission, User, utcnow
+from app.models import Assignment, LoginFailure, OutboxMessage, Submission, Track, User, utcnow
 from app.services import accounts
 from tests.conftest import PASSWORD, csrf_token
 from tests.factories import UserFactory
@@ -344,6 +344,23 @@ def submit(  # type: ignore[no-untyped-def]
     return response
 
 
+def sent(body: list[tuple[str, object]], name: str, *, strip: bool = False) -> str | None:
+    """What a form saves from the body's field `name`: the first value (as WTForms takes
+    it), NUL characters dropped (forms_common.text_only), stripped where the field is."""
+    value = next((v for k, v in body if k == name), None)
+    if not isinstance(value, str):
+        return None
+    value = value.replace("\x00", "")
+    return value.strip() if strip else value
+
+
+def checked(body: list[tuple[str, object]], name: str) -> bool:
+    """How WTForms reads a checkbox: any value but "" and "false" ticks it (a browser sends
+    "y" or nothing)."""
+    value = next((v for k, v in body if k == name), None)
+    return isinstance(value, str) and value not in ("", "false")
+
+
 def fresh_token(client, page: str = "/login") -> str:
     return csrf_token(client.get(page).text)
 
@@ -372,7 +389,15 @@ def test_registration_form(app):
     def post(body):
         GENERATED["registration"] += 1
         client = app.test_client()
-        submit(client, "/register", body, token=fresh_token(client, "/register"))
+        response = submit(client, "/register", body, token=fresh_token(client, "/register"))
+        if response.status_code == 302:  # what was saved is what was sent
+            email = sent(body, "email", strip=True).lower()
+            user = db.session.scalar(select(User).where(User.email == email))
+            assert (user.name, user.timezone) == (
+                sent(body, "name", strip=True),
+                sent(body, "timezone"),
+            )
+            assert user.sponsor_id is None
 
     post()
 
@@ -439,7 +464,15 @@ def test_account_profile_form(app):
     @given(body=form(name=NAMES, timezone=ZONES))
     def post(body):
         GENERATED["account profile"] += 1
-        submit(client, "/account", body, token=token)
+        person = db.session.get(User, world.user_ids[OTHER_RECRUIT])
+        before = (person.name, person.timezone)
+        if submit(client, "/account", body, token=token).status_code == 302:
+            db.session.refresh(person)
+            # A field left out of the post keeps what it held (WTForms reads it from obj).
+            assert (person.name, person.timezone) == (
+                sent(body, "name", strip=True) or before[0],
+                sent(body, "timezone") or before[1],
+            )
 
     post()
 
@@ -532,7 +565,12 @@ def test_track_create_form(app):
     @given(body=form(name=values("My track"), description=values("", "**Bold** start")))
     def post(body):
         GENERATED["track create"] += 1
-        submit(client, "/tracks", body, token=token)
+        if submit(client, "/tracks", body, token=token).status_code == 302:
+            newest = db.session.scalar(select(Track).order_by(Track.id.desc()).limit(1))
+            assert (newest.name, newest.description) == (
+                sent(body, "name", strip=True),
+                sent(body, "description", strip=True) or "",
+            )
 
     post()
 
@@ -579,7 +617,21 @@ def test_assignment_create_form(app):
     @given(body=ASSIGNMENT_FORM)
     def post(body):
         GENERATED["assignment create"] += 1
-        submit(client, f"/tracks/{world.track}/assignments/new", body, token=token)
+        url = f"/tracks/{world.track}/assignments/new"
+        if submit(client, url, body, token=token).status_code == 302:
+            newest = db.session.scalar(select(Assignment).order_by(Assignment.id.desc()).limit(1))
+            threshold = sent(body, "stall_threshold_days", strip=True)
+            assert (
+                newest.title,
+                newest.instructions,
+                newest.deliverable,
+                newest.stall_threshold_days,
+            ) == (
+                sent(body, "title", strip=True),
+                sent(body, "instructions"),
+                sent(body, "deliverable", strip=True),
+                int(threshold) if threshold else None,
+            )
 
     post()
 
@@ -688,7 +740,12 @@ def test_hand_in_form_without_a_file(app):
     def post(url, body):
         GENERATED["hand-in without a file"] += 1
         reopen_current_step(world)
-        submit(client, url, body, token=token)
+        if submit(client, url, body, token=token).status_code == 302:
+            newest = db.session.scalar(select(Submission).order_by(Submission.id.desc()).limit(1))
+            assert (newest.answer, newest.link) == (
+                sent(body, "answer"),
+                sent(body, "link", strip=True) or None,
+            )
 
     post()
 
@@ -835,7 +892,26 @@ def test_settings_form(app):
     @given(body=bodies)
     def post(body):
         GENERATED["settings"] += 1
-        submit(client, "/settings", body, token=token)
+        person = db.session.get(User, world.sponsor)
+        before = (person.stall_threshold_days, person.digest_weekday, person.timezone)
+        if submit(client, "/settings", body, token=token).status_code == 302:
+            db.session.refresh(person)
+            assert (
+                person.stall_threshold_days,
+                person.digest_weekday,
+                person.timezone,
+                person.email_digest,
+                person.email_on_hand_in,
+                person.email_on_decision,
+            ) == (
+                # A field left out keeps what it held.
+                int(sent(body, "stall_threshold_days", strip=True) or before[0]),
+                int(sent(body, "digest_weekday", strip=True) or before[1]),
+                sent(body, "timezone") or before[2],
+                checked(body, "email_digest"),
+                checked(body, "email_on_hand_in"),
+                checked(body, "email_on_decision"),
+            )
 
     post()
 

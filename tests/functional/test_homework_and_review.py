@@ -102,11 +102,24 @@ def test_attachment_checked_by_content_and_served_only_as_download(client, auth,
     assert client.get(f"/submissions/{submission.id}/attachment").status_code == 404
 
 
-def test_docx_and_text_are_accepted(client, auth, db):
+@pytest.mark.parametrize(
+    ("content", "filename", "stored_type"),
+    [
+        (docx_bytes(), "plan.docx", "application/vnd.openxmlformats-officedocument"),
+        ("Notes in plain text, with ünïcode ✓\n".encode(), "notes.txt", "text/plain"),
+    ],
+    ids=["docx", "text"],
+)
+def test_docx_and_text_are_accepted(client, auth, db, content, filename, stored_type):
     _upline, sponsor, track, recruit, _other = make_team(2)
     auth.login(recruit)
-    hand_in(client, track.assignments[0], attachment=(io.BytesIO(docx_bytes()), "plan.docx"))
-    assert db.session.scalar(select(Submission.attachment_type)).endswith("document")
+    response = hand_in(client, track.assignments[0], attachment=(io.BytesIO(content), filename))
+    assert response.status_code == 302
+    submission = db.session.scalar(select(Submission))
+    assert submission.attachment_type.startswith(stored_type)
+    assert submission.attachment_name == filename and submission.attachment_size == len(content)
+    download = client.get(f"/submissions/{submission.id}/attachment", buffered=True)
+    assert download.data == content
 
 
 def test_locked_waiting_and_finished_hand_ins_are_refused(client, auth, db):
@@ -233,3 +246,16 @@ def test_a_review_without_one_clear_decision_changes_nothing(client, auth, db, b
     assert waiting.status == SubmissionStatus.SUBMITTED and waiting.feedback == ""
     assert db.session.scalar(select(func.count(AuditEvent.id))) == 0
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [("  https://example.com/notes  ", "https://example.com/notes"), ("\r", None), (" ", None)],
+)
+def test_a_link_is_saved_without_the_blanks_around_it(client, auth, db, typed, saved):
+    """Every field's own filters (strip) were lost: the base form's NUL filter replaced
+    them, and a link of a lone carriage return was saved as the link."""
+    _upline, _sponsor, track, recruit, _other = make_team(1)
+    auth.login(recruit)
+    assert hand_in(client, track.assignments[0], link=typed).status_code == 302
+    assert db.session.scalar(select(Submission.link)) == saved

@@ -8,6 +8,8 @@ sponsor, and the sponsor's own upline, who sees no homework of their second leve
 from __future__ import annotations
 
 import io
+import secrets
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -43,6 +45,33 @@ def world(tmp_path):
         "other_sponsor": other_sponsor,
         "submission": submission,
     }
+
+
+ATTACHMENT = b"The recruit's own notes: ATTACHMENT-BYTES-7f3a\n"
+
+
+def store_attachment(app, submission) -> None:  # type: ignore[no-untyped-def]
+    """A real stored file behind the submission, as a hand-in leaves it."""
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16)
+    (folder / stored).write_bytes(ATTACHMENT)
+    submission.attachment_path = stored
+    submission.attachment_name = "notes.txt"
+    submission.attachment_type = "text/plain"
+    submission.attachment_size = len(ATTACHMENT)
+    _db.session.commit()
+
+
+@pytest.mark.parametrize("who", ["recruit", "sponsor"])
+def test_the_attachment_is_served_to_its_recruit_and_their_sponsor(app, client, auth, world, who):
+    """The other side of the 404s below: the file exists, and its two people get it."""
+    store_attachment(app, world["submission"])
+    auth.login(world[who])
+    response = client.get(f"/submissions/{world['submission'].id}/attachment", buffered=True)
+    assert response.status_code == 200
+    assert response.data == ATTACHMENT
+    assert response.headers["Content-Disposition"].startswith("attachment;")
 
 
 # (method, url template, form data, people who must get 404)
@@ -111,11 +140,11 @@ CASES = [(m, u, d, who) for m, u, d, people in ROUTES for who in people]
 @pytest.mark.parametrize(
     ("method", "url", "data", "who"), CASES, ids=[f"{m} {u} as {w}" for m, u, _d, w in CASES]
 )
-def test_somebody_elses_id_is_404_and_changes_nothing(client, auth, world, method, url, data, who):
+def test_somebody_elses_id_is_404_and_changes_nothing(
+    app, client, auth, world, method, url, data, who
+):
     if "attachment" in url:
-        world["submission"].attachment_path = "0" * 32
-        world["submission"].attachment_name = "x.txt"
-        _db.session.commit()
+        store_attachment(app, world["submission"])
     auth.login(world[who])
     before = snapshot()
     target = _fill(url, world)

@@ -164,43 +164,38 @@ def test_hsts_in_production_only(database_url, client):
 # --- The 413 over a real socket, from the production server --------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn(database_url, tmp_path):
-    """`gunicorn wsgi:app` as in production (one worker), on a free local port."""
-    port = _free_port()
+    """`gunicorn wsgi:app` as in production (one worker), on a socket bound here to port 0
+    and handed over (fd://): no port is picked, released and hoped to be free still."""
     env = {
         **os.environ,
         "WILLING_ENV": "testing",
         "TEST_DATABASE_URL": database_url,
     }
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    port, fd = listener.getsockname()[1], listener.fileno()
     log_path = tmp_path / "gunicorn.log"
-    with open(log_path, "w") as log:
+    with listener, open(log_path, "w") as log:
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}"),
+                *(sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"fd://{fd}"),
                 *("--no-control-socket", "wsgi:app"),
             ],
             cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            pass_fds=(fd,),
         )
         try:
             deadline = time.monotonic() + 20
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or process.poll() is not None:
-                        pytest.fail(f"gunicorn did not start: {log_path.read_text()}")
-                    time.sleep(0.1)
+            while "Booting worker" not in log_path.read_text():
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail(f"gunicorn did not start: {log_path.read_text()}")
+                time.sleep(0.1)
             yield port
         finally:
             process.terminate()

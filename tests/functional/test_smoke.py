@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +40,21 @@ def test_recruit_hands_in_and_sponsor_approves(client, auth):
     auth.login(sponsor)
     queue = client.get("/review").text
     assert "Recruit Rita" in queue
+    submission_id = re.search(r'href="/review/(\d+)"', queue).group(1)
+    decided = post_form(
+        client,
+        f"/review/{submission_id}",
+        {"feedback": "", "approve": "1"},
+        page=f"/review/{submission_id}",
+    )
+    assert decided.status_code == 302
+    queue_after = client.get("/review").text
+    assert "Approved. Recruit Rita&#39;s next step is open: “Step 2 title”." in queue_after
+    assert "Waiting for your review (0)" in queue_after
+    auth.logout()
+    auth.login(recruit)
+    page = client.get("/homework").text
+    assert "Instructions for step 2 only" in page  # the approval opened step 2
 
 
 @pytest.mark.parametrize("run", [1, 2])

@@ -6,7 +6,7 @@ from html import unescape
 
 from sqlalchemy import select
 
-from app.models import Assignment, Track
+from app.models import Assignment, Submission, Track
 from tests.conftest import post_form
 from tests.factories import SubmissionFactory, UserFactory, make_track
 
@@ -57,7 +57,7 @@ def test_move_archive_restore_through_buttons(client, auth, db):
     sponsor = UserFactory()
     track = make_track(sponsor, 3)
     first, second, third = track.assignments
-    SubmissionFactory(assignment=second)
+    handed_in = SubmissionFactory(assignment=second, answer="My answer to step 2")
     auth.login(sponsor)
     page = f"/tracks/{track.id}"
     post_form(client, f"/assignments/{third.id}/move", {"direction": "up"}, page=page)
@@ -67,7 +67,14 @@ def test_move_archive_restore_through_buttons(client, auth, db):
     post_form(client, f"/assignments/{second.id}/archive", page=page)
     assert titles_in_order(db, track) == ["Step 1 title", "Step 3 title"]
     assert "Archived assignments" in client.get(page).text
-    assert len(db.session.scalars(select(Assignment).where(Assignment.id == second.id)).all()) == 1
+    kept = db.session.get(Submission, handed_in.id)  # archiving kept the hand-in, whole
+    assert (kept.assignment_id, kept.answer, kept.status) == (
+        second.id,
+        "My answer to step 2",
+        "submitted",
+    )
+    review = client.get(f"/review/{handed_in.id}")
+    assert review.status_code == 200 and "My answer to step 2" in review.text
     post_form(client, f"/assignments/{second.id}/restore", page=page)
     assert titles_in_order(db, track) == ["Step 1 title", "Step 3 title", "Step 2 title"]
 
