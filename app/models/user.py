@@ -33,6 +33,7 @@ class User(UserMixin, Base):
     __table_args__ = (
         CheckConstraint("sponsor_id IS NULL OR sponsor_id <> id", name="not_own_sponsor"),
         CheckConstraint("stall_threshold_days BETWEEN 1 AND 365", name="stall_threshold_in_range"),
+        CheckConstraint("digest_weekday BETWEEN 0 AND 6", name="digest_weekday_in_range"),
         # The key submissions.sponsor_id is checked against (a recruit and their sponsor).
         UniqueConstraint("id", "sponsor_id", name="uq_users_id_sponsor_id"),
     )

@@ -139,8 +139,9 @@ def add_assignment(
     instructions: str,
     deliverable: str,
     stall_threshold_days: int | None = None,
+    now: datetime | None = None,
 ) -> Assignment:
-    """Append an assignment at the end of the track."""
+    """Append an assignment at the end of the track (its clock starts `now`)."""
     _lock_track(session, track.id)
     last = session.scalar(
         select(func.max(Assignment.position)).where(Assignment.track_id == track.id)
@@ -152,6 +153,7 @@ def add_assignment(
         instructions=instructions,
         deliverable=deliverable,
         stall_threshold_days=stall_threshold_days,
+        activated_at=now or utcnow(),
     )
     session.add(assignment)
     session.commit()

@@ -11,7 +11,12 @@ after every action checks the gate's invariants (PRODUCT.md, "Progress (the gate
 - a step is done only if it has an approved submission, everything before the current
   step is done, and nothing after it can be handed in (hand_in refuses it);
 - no submission is ever lost: the row count never decreases, and every submission seen
-  so far still exists with the same assignment, attempt and answer.
+  so far still exists with the same assignment, attempt and answer;
+- the current step's unlock time, on the recruit's page and in the dashboard's SQL, is
+  the one the model computes from its own records: the machine keeps a clock that
+  hypothesis moves on by minutes to weeks between actions, every service is given it
+  as `now`, and the model notes when the recruit joined, when each step was added or
+  restored and when each approval happened.
 
 Each example works on a fresh sponsor, recruit and track, so the rows of earlier
 examples (the `app` fixture empties the tables only at the end of the test) never mix in.
@@ -20,6 +25,7 @@ examples (the `app` fixture empties the tables only at the end of the test) neve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -35,16 +41,17 @@ from hypothesis.stateful import (
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Assignment, Submission, SubmissionStatus, Track, User, utcnow
+from app.models import Assignment, Submission, SubmissionStatus, Track, User
 from app.services import tracks
 from app.services.errors import AlreadyDecided, InvalidTransition, NotFound
 from app.services.homework import hand_in
-from app.services.progress import CurrentState, StepState, load_progress, unlock_time
+from app.services.progress import CurrentState, StepState, load_progress
 from app.services.review import Decision, decide
-from app.services.standing import recruit_facts
+from app.services.standing import recruit_facts, standing_of
 from tests.factories import AssignmentFactory, TrackFactory, UserFactory
 
 MAX_ATTACHMENT_BYTES = 1024 * 1024
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the machine's clock starts here
 
 SETTINGS = settings(
     max_examples=60,
@@ -74,9 +81,15 @@ class GateMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
+        # The machine's clock: hypothesis moves it on (`wait`); every service gets it.
+        self.now = START
+        self.enrolled_at = START
+        self.activated: dict[int, datetime] = {}  # assignment id -> added or restored
+        self.approved_at: dict[int, datetime] = {}  # assignment id -> approval time
+        self.sent_back_at: dict[int, datetime] = {}  # assignment id -> last "changes"
         self.sponsor = UserFactory()
         self.track = TrackFactory(owner=self.sponsor, is_default=True)
-        self.recruit = UserFactory(sponsor=self.sponsor, track=self.track, enrolled_at=utcnow())
+        self.recruit = UserFactory(sponsor=self.sponsor, track=self.track, enrolled_at=START)
         # A step of another track of the same sponsor: never the recruit's to hand in.
         self.foreign_id = AssignmentFactory(track=TrackFactory(owner=self.sponsor), position=1).id
         self.track_id = self.track.id
@@ -120,6 +133,18 @@ class GateMachine(RuleBasedStateMachine):
     def assignment(self, assignment_id: int) -> Assignment:
         return db.session.get(Assignment, assignment_id)
 
+    def expected_unlock(self) -> datetime | None:
+        """When the current step opened, from the model's own records: the latest of
+        joining, the step (re)joining the track, and the approvals of the steps before
+        it in today's order (README, "Rules the app follows")."""
+        current = self.current()
+        if current is None:
+            return None
+        before = self.order[: self.order.index(current)]
+        times = [self.enrolled_at, self.activated[current]]
+        times += [self.approved_at[a] for a in before if a in self.approved_at]
+        return max(times)
+
     def _hand_in(self, assignment_id: int, answer: str) -> Submission:
         recruit = db.session.get(User, self.recruit_id)
         return hand_in(
@@ -131,6 +156,7 @@ class GateMachine(RuleBasedStateMachine):
             upload=None,
             upload_folder=self.upload_folder,
             max_attachment_bytes=MAX_ATTACHMENT_BYTES,
+            now=self.now,
         )
 
     # --- rules ----------------------------------------------------------------------
@@ -140,13 +166,24 @@ class GateMachine(RuleBasedStateMachine):
         for _ in range(steps):
             self.add_step()
 
+    @rule(minutes=st.integers(min_value=1, max_value=60 * 24 * 21))
+    def wait(self, minutes: int) -> None:
+        """Time passes: a minute, a few hours or up to three weeks."""
+        self.now += timedelta(minutes=minutes)
+
     @rule()
     def add_step(self) -> None:
         track = db.session.get(Track, self.track_id)
         added = tracks.add_assignment(
-            db.session, track, title=f"Step {len(self.order) + 1}", instructions="", deliverable=""
+            db.session,
+            track,
+            title=f"Step {len(self.order) + 1}",
+            instructions="",
+            deliverable="",
+            now=self.now,
         )
         self.order.append(added.id)
+        self.activated[added.id] = self.now
 
     @precondition(lambda self: self.current() is not None and not self.waiting(self.current()))
     @rule(
@@ -214,10 +251,15 @@ class GateMachine(RuleBasedStateMachine):
         decision = Decision.APPROVE if approve else Decision.REQUEST_CHANGES
         if not approve and not feedback.strip():
             with pytest.raises(InvalidTransition):
-                decide(db.session, sponsor, submission_id, decision, feedback)
+                decide(db.session, sponsor, submission_id, decision, feedback, now=self.now)
             db.session.rollback()
             return
-        outcome = decide(db.session, sponsor, submission_id, decision, feedback)
+        outcome = decide(db.session, sponsor, submission_id, decision, feedback, now=self.now)
+        step_id = self.submissions[submission_id].assignment_id
+        if approve:
+            self.approved_at[step_id] = self.now
+        else:
+            self.sent_back_at[step_id] = self.now
         expected = SubmissionStatus.APPROVED if approve else SubmissionStatus.CHANGES_REQUESTED
         decided = db.session.get(Submission, submission_id)
         assert decided.status == expected
@@ -250,15 +292,16 @@ class GateMachine(RuleBasedStateMachine):
     @rule(pick=picks)
     def archive(self, pick: int) -> None:
         assignment_id = self.order.pop(pick % len(self.order))
-        tracks.archive_assignment(db.session, self.assignment(assignment_id))
+        tracks.archive_assignment(db.session, self.assignment(assignment_id), now=self.now)
         self.archived.append(assignment_id)
 
     @precondition(lambda self: self.archived)
     @rule(pick=picks)
     def restore(self, pick: int) -> None:
         assignment_id = self.archived.pop(pick % len(self.archived))
-        tracks.restore_assignment(db.session, self.assignment(assignment_id))
+        tracks.restore_assignment(db.session, self.assignment(assignment_id), now=self.now)
         self.order.append(assignment_id)
+        self.activated[assignment_id] = self.now
 
     @precondition(lambda self: self.order or self.archived)
     @rule(pick=picks, action=st.sampled_from(["archive", "restore", "move"]))
@@ -378,12 +421,7 @@ class GateMachine(RuleBasedStateMachine):
                 else CurrentState.OPEN
             )
             assert progress.current_state == expected_state
-            assert progress.unlocked_at is not None
-            assert progress.unlocked_at >= recruit.enrolled_at
-            assert progress.unlocked_at >= current.assignment.activated_at
-            # It opened when the last step before it was approved, not earlier.
-            for done in steps[:index]:
-                assert progress.unlocked_at >= done.approved.decided_at
+            assert progress.unlocked_at == self.expected_unlock()
 
         # Only the current step can be handed in, and only while nothing is waiting.
         for step in steps:
@@ -427,9 +465,19 @@ class GateMachine(RuleBasedStateMachine):
         assert facts.current_title == current.assignment.title
         waiting = current.latest if progress.current_state == CurrentState.WAITING else None
         assert facts.waiting_submission_id == (waiting.id if waiting else None)
+        # Whose move, and since when (what "stalled" counts from), by the model's clock.
+        standing = standing_of(facts, self.now)
+        if waiting is None:
+            started = max(
+                self.expected_unlock(), self.sent_back_at.get(current.assignment.id, START)
+            )
+            assert standing.since == started
+            assert standing.idle_days == (self.now - started).total_seconds() / 86400
+        else:
+            assert standing.since == waiting.submitted_at
         assert (
-            unlock_time(facts.enrolled_at, facts.current_activated_at, facts.previous_approved_at)
-            == progress.unlocked_at
+            max(facts.enrolled_at, facts.current_activated_at, facts.previous_approved_at or START)
+            == self.expected_unlock()
         )
 
 
