@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import utcnow
 from app.services import demo
 from app.services.accounts import find_by_email
+from app.services.dashboard import safe_cell
 from app.services.digest import run_digest
 from app.services.standing import sponsor_batches, stalled_by_sponsor
 
@@ -185,9 +186,11 @@ def _print_rows(rows: list[dict], output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     elif output_format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        # As the dashboard's CSV: a name a spreadsheet would run as a formula is neutralised,
+        # and rows end in CRLF (RFC 4180), so a CR or LF inside a field gets it quoted.
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: safe_cell(value) for key, value in row.items()} for row in rows)
     elif not rows:
         click.echo("No stalled recruits.")
     else:

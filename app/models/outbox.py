@@ -50,6 +50,15 @@ class OutboxMessage(Base):
             sqlite_where=text("status IN ('pending', 'failed', 'sending')"),
             postgresql_where=text("status IN ('pending', 'failed', 'sending')"),
         ),
+        # Each sponsor's digests by week: the digest run asks for the latest (one a week,
+        # however a time zone moves), whatever the number of notifications beside them.
+        Index(
+            "ix_outbox_messages_digests",
+            "recipient_id",
+            "dedupe_key",
+            sqlite_where=text("kind = 'digest'"),
+            postgresql_where=text("kind = 'digest'"),
+        ),
         CheckConstraint(
             "status IN ('pending', 'sending', 'sent', 'failed', 'gave_up', 'cancelled')",
             name="status_known",

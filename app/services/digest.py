@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -47,6 +47,7 @@ class Skip(enum.StrEnum):
     GAVE_UP = "refused by the mail server, or failing for days: not tried again"
     TAKEN_OVER = "taken over by another run"
     NOT_TRIED = "not tried: the run stopped"
+    LATER_WEEK = "this week's went out already, counted in their time zone before a change"
 
 
 @dataclass
@@ -185,6 +186,14 @@ def _run_batch(
             summary.skip(sponsor.email, Skip.NOT_DUE)
         else:
             due[digest_key(sponsor.id, week_start)] = (sponsor, week_start)
+    # A sponsor who moved to a time zone further west can find themselves back in a week
+    # whose digest they never got, hours after this week's: once a week means no week
+    # earlier than one already recorded.
+    latest = _latest_weeks(session, [sponsor.id for sponsor, _week in due.values()])
+    for key, (sponsor, week_start) in list(due.items()):
+        if latest.get(sponsor.id, week_start) > week_start:
+            summary.skip(sponsor.email, Skip.LATER_WEEK)
+            del due[key]
     emails = {key: sponsor.email for key, (sponsor, _week) in due.items()}
     recorded = _recorded(session, list(due))
     take_over: list[int] = []
@@ -227,6 +236,22 @@ def _run_batch(
                 summary.skip(emails[item.dedupe_key], Skip.NOT_TRIED)
             continue
         _summarize(deliver(connection, claim, transport), emails, summary)
+
+
+def _latest_weeks(session: Session, sponsor_ids: list[int]) -> dict[int, date]:
+    """Each sponsor's latest week with a digest in the outbox (sent or not)."""
+    if not sponsor_ids:
+        return {}
+    rows = session.execute(
+        select(OutboxMessage.recipient_id, func.max(OutboxMessage.dedupe_key))
+        .where(
+            OutboxMessage.kind == MessageKind.DIGEST,
+            OutboxMessage.recipient_id.in_(sponsor_ids),
+        )
+        .group_by(OutboxMessage.recipient_id)
+    ).all()
+    # Keys are "digest:<sponsor>:<YYYY-MM-DD>": for one sponsor the largest is the latest.
+    return {sponsor_id: date.fromisoformat(key.rsplit(":", 1)[1]) for sponsor_id, key in rows}
 
 
 def _recorded(session: Session, keys: list[str]) -> dict[str, tuple[int, str, datetime]]:

@@ -53,6 +53,7 @@ def upgrade():
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_messages_due', ['due_at', 'id'], unique=False, sqlite_where=sa.text("status IN ('pending', 'failed', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'failed', 'sending')"))
         batch_op.create_index(batch_op.f('ix_outbox_messages_recipient_id'), ['recipient_id'], unique=False)
+        batch_op.create_index('ix_outbox_messages_digests', ['recipient_id', 'dedupe_key'], unique=False, sqlite_where=sa.text("kind = 'digest'"), postgresql_where=sa.text("kind = 'digest'"))
 
     _carry_over_sent_messages()
 
@@ -147,6 +148,7 @@ def downgrade():
     ))
 
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_messages_digests', sqlite_where=sa.text("kind = 'digest'"), postgresql_where=sa.text("kind = 'digest'"))
         batch_op.drop_index(batch_op.f('ix_outbox_messages_recipient_id'))
         batch_op.drop_index('ix_outbox_messages_due', sqlite_where=sa.text("status IN ('pending', 'failed', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'failed', 'sending')"))
 

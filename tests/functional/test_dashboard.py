@@ -6,10 +6,11 @@ import csv
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -331,3 +332,139 @@ def test_dashboard_statement_count_is_the_same_for_10_and_2000_recruits(client, 
     assert small == large <= 8
     assert "<strong>2000</strong> recruits" in html
     assert len(row_names(html)) == 50
+
+
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS, ids=repr)
+def test_every_formula_start_is_neutralised_in_both_csvs(client, auth, runner, board, start):
+    """A recruit's name is theirs to type: as the first character of a CSV cell, any of
+    these makes a spreadsheet run it (the dashboard CSV and `stalled list --format csv`)."""
+    name = f"{start}SUM(1+1)*cmd|' /C calc'!A0"
+    board["stalled"].name = name
+    db.session.commit()
+    auth.login(board["sponsor"])
+    body = client.get("/dashboard.csv").get_data(as_text=True).lstrip("\ufeff")
+    names = [row[0] for row in csv.reader(io.StringIO(body, newline=""))][1:]
+    assert "'" + name in names and name not in names
+    listed = runner.invoke(args=["stalled", "list", "--format", "csv"])
+    recruits = [row["recruit"] for row in csv.DictReader(io.StringIO(listed.output, newline=""))]
+    assert sorted(recruits) == sorted(["'" + name, "Strange Recruit"])
+
+
+MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_everything_a_recruit_types_is_escaped_on_every_page_that_shows_it(client, auth, db):
+    """Name, answer, link text, attachment name and feedback come back as text, never as
+    markup: on the dashboard, the review page, the recruit page, the recruit's own page,
+    and the digest preview (which marks the email's HTML safe to show it)."""
+    sponsor = UserFactory(name="Safe Sponsor")
+    track = make_track(sponsor, 2)
+    stalled = UserFactory(
+        name=f"Stalled {MARKUP}", sponsor=sponsor, track=track, enrolled_at=days_ago(30)
+    )
+    recruit = UserFactory(
+        name=f"Rita {MARKUP}", sponsor=sponsor, track=track, enrolled_at=days_ago(10)
+    )
+    SubmissionFactory(
+        recruit=recruit,
+        assignment=track.assignments[0],
+        status=SubmissionStatus.CHANGES_REQUESTED,
+        answer=f"First {MARKUP}",
+        feedback=f"Feedback {MARKUP}",
+        submitted_at=days_ago(6),
+        decided_at=days_ago(5),
+    )
+    waiting = SubmissionFactory(
+        recruit=recruit,
+        assignment=track.assignments[0],
+        attempt=2,
+        answer=f"Answer {MARKUP}",
+        attachment_path="0" * 32,
+        attachment_name=f"notes{MARKUP}.txt",
+        attachment_type="text/plain",
+        attachment_size=5,
+        submitted_at=days_ago(3),
+    )
+    auth.login(sponsor)
+    pages = {
+        "dashboard": client.get("/").text,
+        "review page": client.get(f"/review/{waiting.id}").text,
+        "recruit page": client.get(f"/recruits/{recruit.id}").text,
+        "stalled recruit page": client.get(f"/recruits/{stalled.id}").text,
+        "digest preview": client.get("/digest").text,
+    }
+    auth.logout()
+    auth.login(recruit)
+    pages["recruit's own page"] = client.get("/homework").text
+    for where, html in pages.items():
+        assert "<script>" not in html and "<img src=x" not in html, where
+        assert "&lt;script&gt;" in html, f"{where} shows nothing a recruit typed"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages["review page"]
+
+
+NOW = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)  # Wed 2 Dec 09:00 in Auckland (NZDT, +13)
+
+
+@pytest.mark.parametrize(
+    ("zone", "typed", "stored"),
+    [
+        # Auckland is 13 hours ahead in December (daylight time): its morning is UTC's
+        # evening of the day before.
+        ("Pacific/Auckland", "2026-12-02T08:30", datetime(2026, 12, 1, 19, 30, tzinfo=UTC)),
+        # Pago Pago is 11 hours behind UTC all year.
+        ("Pacific/Pago_Pago", "2026-12-01T08:30", datetime(2026, 12, 1, 19, 30, tzinfo=UTC)),
+        ("Pacific/Kiritimati", "2026-12-02T10:00", datetime(2026, 12, 1, 20, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_check_in_typed_in_the_sponsors_zone_is_stored_as_that_moment(
+    client, auth, board, db, zone, typed, stored
+):
+    with time_machine.travel(NOW, tick=False):
+        board["sponsor"].timezone = zone
+        db.session.commit()
+        auth.login(board["sponsor"])
+        stalled = board["stalled"]
+        response = post_form(
+            client,
+            f"/recruits/{stalled.id}/check-ins",
+            {"happened_at": typed, "channel": "call", "outcome": "reached"},
+            page=f"/recruits/{stalled.id}",
+        )
+    assert response.status_code == 302, unescape(response.text)[-600:]
+    assert db.session.scalar(select(CheckIn.happened_at)) == stored
+
+
+@pytest.mark.parametrize(
+    ("zone", "typed", "accepted"),
+    [
+        # Kiritimati (UTC+14), the first place on Earth where it is Wednesday: its "now"
+        # is fine, ten minutes later is the future.
+        ("Pacific/Kiritimati", "2026-12-02T10:00", True),
+        ("Pacific/Kiritimati", "2026-12-02T10:10", False),
+        # Pago Pago (UTC-11), among the last where it is still Tuesday.
+        ("Pacific/Pago_Pago", "2026-12-01T09:00", True),
+        ("Pacific/Pago_Pago", "2026-12-01T09:10", False),
+        # The same wall-clock time read in the wrong zone would be 25 hours off.
+        ("Pacific/Pago_Pago", "2026-12-02T10:00", False),
+    ],
+)
+def test_not_in_the_future_is_judged_in_the_sponsors_zone(
+    client, auth, board, db, zone, typed, accepted
+):
+    with time_machine.travel(NOW, tick=False):
+        board["sponsor"].timezone = zone
+        db.session.commit()
+        auth.login(board["sponsor"])
+        stalled = board["stalled"]
+        response = post_form(
+            client,
+            f"/recruits/{stalled.id}/check-ins",
+            {"happened_at": typed, "channel": "call", "outcome": "reached"},
+            page=f"/recruits/{stalled.id}",
+        )
+    assert (response.status_code == 302) is accepted
+    if not accepted:
+        assert "A check-in can't be in the future." in unescape(response.text)

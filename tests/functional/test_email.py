@@ -17,7 +17,7 @@ import time_machine
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.models import MessageKind, OutboxMessage, Submission, User, utcnow
+from app.models import MessageKind, OutboxMessage, Submission, Track, User, utcnow
 from app.services.accounts import reset_token
 from tests.conftest import PASSWORD, count_queries, csrf_token, deliver_mail, post_form
 from tests.factories import SubmissionFactory, UserFactory, make_track
@@ -27,25 +27,33 @@ ROOT = Path(__file__).resolve().parents[2]
 MONDAY = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # a Monday, noon UTC
 
 
-def team(name="Sandra Sponsor", tz="UTC", stalled=("Stuck Stu",), waiting=0, **sponsor_fields):
-    """A sponsor whose recruits are stalled as of MONDAY, plus `waiting` old hand-ins."""
+def team(
+    name="Sandra Sponsor",
+    tz="UTC",
+    stalled=("Stuck Stu",),
+    waiting=0,
+    as_of=MONDAY,
+    **sponsor_fields,
+):
+    """A sponsor whose recruits are stalled as of `as_of` (MONDAY), plus `waiting`
+    hand-ins three days old."""
     sponsor = UserFactory(name=name, timezone=tz, **sponsor_fields)
     track = make_track(sponsor, 2)
     for recruit_name in stalled:
         UserFactory(
-            name=recruit_name, sponsor=sponsor, track=track, enrolled_at=MONDAY - timedelta(days=20)
+            name=recruit_name, sponsor=sponsor, track=track, enrolled_at=as_of - timedelta(days=20)
         )
     for i in range(waiting):
         recruit = UserFactory(
             name=f"Waiting {i}",
             sponsor=sponsor,
             track=track,
-            enrolled_at=MONDAY - timedelta(days=10),
+            enrolled_at=as_of - timedelta(days=10),
         )
         SubmissionFactory(
             recruit=recruit,
             assignment=track.assignments[0],
-            submitted_at=MONDAY - timedelta(days=3),
+            submitted_at=as_of - timedelta(days=3),
         )
     return sponsor
 
@@ -585,3 +593,84 @@ def test_a_big_team_gets_a_digest_of_the_longest_idle_fifty_and_a_link_to_the_re
     auth.login(sponsor)
     page = client.get(relative(link)).text
     assert sum(name in page for name in names) == 50  # the dashboard's first page of 50
+
+
+def test_a_backlog_alone_sends_a_digest_and_a_fresh_waiting_review_alone_does_not(runner, smtp):
+    fresh = team(name="Fresh Fay", stalled=())
+    track = db.session.scalar(select(Track).where(Track.owner_id == fresh.id))
+    recruit = UserFactory(sponsor=fresh, track=track, enrolled_at=MONDAY - timedelta(days=3))
+    SubmissionFactory(
+        recruit=recruit,
+        assignment=track.assignments[0],
+        submitted_at=MONDAY - timedelta(hours=47),  # waiting, but not for 48 hours yet
+    )
+    old = team(name="Old Olga", stalled=(), waiting=1)  # waiting three days: a backlog
+    result = send_digest(runner)
+    assert "sent: 1" in result.output and "skipped (nothing to report): 1" in result.output
+    assert smtp.to(fresh.email) == []
+    (message,) = smtp.to(old.email)
+    assert message["Subject"] == "Willing weekly: 1 review waiting"
+
+
+def test_each_digest_has_one_message_id_per_sponsor_and_week(runner, smtp):
+    first, second = team(name="First"), team(name="Second")
+    send_digest(runner)
+    send_digest(runner, MONDAY + timedelta(days=7))
+    ids = {(m["X-Envelope-To"], m["Message-ID"]) for m in smtp.messages}
+    assert ids == {
+        (first.email, f"<digest-{first.id}-2026-11-30@127.0.0.1>"),
+        (second.email, f"<digest-{second.id}-2026-11-30@127.0.0.1>"),
+        (first.email, f"<digest-{first.id}-2026-12-07@127.0.0.1>"),
+        (second.email, f"<digest-{second.id}-2026-12-07@127.0.0.1>"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("sunday_night", "monday_morning"),
+    [
+        # Spring forward: London's Monday 30 March 2026 begins at 23:00 UTC on Sunday.
+        (datetime(2026, 3, 29, 22, 59, tzinfo=UTC), datetime(2026, 3, 29, 23, 0, tzinfo=UTC)),
+        # Fall back: its Monday 26 October begins at midnight UTC again.
+        (datetime(2026, 10, 25, 23, 59, tzinfo=UTC), datetime(2026, 10, 26, 0, 0, tzinfo=UTC)),
+    ],
+    ids=["spring forward", "fall back"],
+)
+def test_a_daylight_saving_week_gets_its_digest_once_from_its_own_monday(
+    runner, smtp, sunday_night, monday_morning
+):
+    last_week = sunday_night - timedelta(days=6)
+    with time_machine.travel(last_week - timedelta(days=1)):  # the team as it was then
+        sponsor = team(tz="Europe/London", as_of=last_week)
+    send_digest(runner, last_week)  # last week's
+    assert len(smtp.to(sponsor.email)) == 1
+    assert "already sent this week" in send_digest(runner, sunday_night).output
+    for hours in range(0, 30, 3):  # a scheduler running every three hours, all Monday
+        send_digest(runner, monday_morning + timedelta(hours=hours))
+    assert len(smtp.to(sponsor.email)) == 2
+
+
+def test_changing_the_time_zone_mid_week_sends_no_second_digest(runner, smtp):
+    """Auckland's Monday is Pago Pago's Sunday: moving there after this week's digest
+    put the sponsor back in last week, whose digest had not been sent."""
+    sponsor = team(tz="Pacific/Auckland")
+    monday_in_auckland = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # Mon 30 Nov, 01:00
+    assert "sent: 1" in send_digest(runner, monday_in_auckland).output
+    sponsor.timezone = "Pacific/Pago_Pago"  # where it is Sunday 29 November, 01:00
+    db.session.commit()
+    for hours in (1, 12, 24, 48):
+        send_digest(runner, monday_in_auckland + timedelta(hours=hours))
+    assert len(smtp.to(sponsor.email)) == 1
+    next_monday_in_pago_pago = datetime(2026, 12, 7, 11, 0, tzinfo=UTC)
+    send_digest(runner, next_monday_in_pago_pago)
+    assert len(smtp.to(sponsor.email)) == 2
+
+
+def test_changing_the_digest_day_mid_week_sends_no_second_digest(runner, smtp):
+    sponsor = team()
+    send_digest(runner)  # Monday's
+    sponsor.digest_weekday = 3  # Thursday from now on
+    db.session.commit()
+    send_digest(runner, MONDAY + timedelta(days=3))
+    assert len(smtp.to(sponsor.email)) == 1
+    send_digest(runner, MONDAY + timedelta(days=10))  # next Thursday
+    assert len(smtp.to(sponsor.email)) == 2

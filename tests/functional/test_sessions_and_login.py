@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import AuditEvent, LoginFailure, Submission, User, UserSession, utcnow
 from tests.conftest import PASSWORD, csrf_token, post_form
-from tests.factories import UserFactory, make_team
+from tests.factories import SubmissionFactory, UserFactory, make_team, make_track
 
 
 def login(client, email, password=PASSWORD, remember=False, address="10.1.1.1"):
@@ -420,3 +420,99 @@ def test_forty_wrong_logins_at_once_are_not_all_checked(app):
     assert answers.count(400) <= 10 and answers.count(400) + answers.count(429) == 40, answers
     assert len(checked) <= 10, len(checked)
     assert db.session.scalar(select(func.count(LoginFailure.id))) == answers.count(400)
+
+
+@pytest.fixture
+def failing_after_audit(app):  # type: ignore[no-untyped-def]
+    """The database fails right after the audit entry is written (a lost connection, a
+    full disk): whatever the action wrote must go with it."""
+    from sqlalchemy import event
+
+    class DatabaseWentAway(Exception):
+        pass
+
+    def fail(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
+            raise DatabaseWentAway("the database went away")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the friendly 500 page, as in production
+    event.listen(db.engine, "after_cursor_execute", fail)
+    yield
+    event.remove(db.engine, "after_cursor_execute", fail)
+
+
+def every_row() -> dict:
+    from tests.trust_world import state
+
+    return state()[0]
+
+
+def test_approve_send_back_and_track_moves_are_audited(client, auth, db):
+    _upline, sponsor, track, recruit, other = make_team(2)
+    second_track = make_track(sponsor, 1, default=False)
+    approved = SubmissionFactory(recruit=recruit, assignment=track.assignments[0])
+    sent_back = SubmissionFactory(recruit=other, assignment=track.assignments[0])
+    auth.login(sponsor)
+    post_form(client, f"/review/{approved.id}", {"approve": "1"}, page="/review")
+    post_form(
+        client,
+        f"/review/{sent_back.id}",
+        {"request_changes": "1", "feedback": "More"},
+        page="/review",
+    )
+    post_form(client, f"/recruits/{other.id}/track", {"track_id": str(second_track.id)})
+    rows = db.session.execute(
+        select(
+            AuditEvent.actor_id, AuditEvent.subject_id, AuditEvent.action, AuditEvent.detail
+        ).order_by(AuditEvent.id)
+    ).all()
+    assert rows == [
+        (sponsor.id, recruit.id, "approved", "“Step 1 title”, attempt 1"),
+        (sponsor.id, other.id, "changes_requested", "“Step 1 title”, attempt 1"),
+        (sponsor.id, other.id, "track_changed", f"to “{second_track.name}”"),
+    ]
+
+
+@pytest.mark.parametrize("action", ["approve", "send back", "move to a track"])
+def test_an_action_that_fails_leaves_neither_its_change_nor_its_audit_entry(
+    client, auth, db, failing_after_audit, action
+):
+    _upline, sponsor, track, recruit, _other = make_team(2)
+    second_track = make_track(sponsor, 1, default=False)
+    waiting = SubmissionFactory(recruit=recruit, assignment=track.assignments[0])
+    auth.login(sponsor)
+    before = every_row()
+    url, data = {
+        "approve": (f"/review/{waiting.id}", {"approve": "1"}),
+        "send back": (f"/review/{waiting.id}", {"request_changes": "1", "feedback": "More"}),
+        "move to a track": (f"/recruits/{recruit.id}/track", {"track_id": str(second_track.id)}),
+    }[action]
+    response = post_form(client, url, data, page="/review")
+    assert response.status_code == 500 and "Nothing was half-saved" in response.text
+    after = every_row()
+    changed = {table for table in after if after[table] != before[table]}
+    assert changed <= {"user_sessions"}, changed  # (a login's last-seen time may move)
+
+
+def test_a_login_lasts_seven_days_and_keep_me_logged_in_thirty_whatever_the_idle_time(app, client):
+    """README: 12 idle hours or 7 days end a login; "keep me logged in" promises 30 days
+    on this device, so idle hours don't end it, and nothing outlives its 30 days."""
+    user = UserFactory()
+    login(client, user.email)
+    plain = db.session.scalar(select(UserSession).where(UserSession.remember.is_(False)))
+    assert plain.expires_at - plain.created_at == timedelta(days=7)
+    remembered_client = app.test_client()
+    login(remembered_client, user.email, remember=True)
+    kept = db.session.scalar(select(UserSession).where(UserSession.remember.is_(True)))
+    assert kept.expires_at - kept.created_at == timedelta(days=30)
+    db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(hours=13)))
+    db.session.commit()
+    assert client.get("/account").status_code == 302  # idle 13 hours: out
+    assert remembered_client.get("/account").status_code == 200  # kept, as promised
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.remember.is_(True))
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert remembered_client.get("/account").status_code == 302  # 30 days are 30 days
