@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format bench bench-smoke clean
+.PHONY: run test lint format bench bench-smoke mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ bench: $(VENV)/.dev-installed
 ## SQL statement count grows between `small` and `medium`
 bench-smoke: $(VENV)/.dev-installed
 	$(BIN)/python bench/run.py --smoke
+
+## mutate: mutation testing of the rules (mutmut over app/services' core and app/mail/lease.py
+## with the unit and functional tests; about 25 minutes on 2 cores; not in CI)
+mutate: $(VENV)/.dev-installed
+	rm -rf mutants
+	$(BIN)/mutmut run || true
+	$(BIN)/mutmut results
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -88,9 +88,7 @@ def register(app: Flask) -> None:
         from app.mail.transport import Transport
 
         with Transport() as transport:  # one SMTP connection for the whole run
-            summary = run_digest(
-                db.session, as_of or utcnow(), None if dry_run else transport, dry_run=dry_run
-            )
+            summary = run_digest(db.session, as_of or utcnow(), None if dry_run else transport)
         for item in summary.would_send:
             names = ", ".join(s.name for s in item.stalled) or "none"
             click.echo(
@@ -100,8 +98,8 @@ def register(app: Flask) -> None:
         click.echo(f"sent: {len(summary.sent)}")
         for email in summary.sent:
             click.echo(f"  {email}")
-        for reason, emails in sorted(summary.skipped.items()):
-            click.echo(f"skipped ({reason}): {len(emails)}")
+        for reason, count in sorted(summary.skipped.items()):
+            click.echo(f"skipped ({reason}): {count}")
         click.echo(f"failed: {len(summary.failed)}")
         for email, error in summary.failed:
             click.echo(f"  {email}: {error}")

@@ -93,7 +93,9 @@ def login():
             )
         except Throttled as exc:
             form.password.errors = [str(exc)]
-            return render_template("auth/login.html", form=form), 429
+            # Retry-After (RFC 9110): scripts and proxies learn the wait too.
+            headers = {"Retry-After": str(exc.minutes * 60)}
+            return render_template("auth/login.html", form=form), 429, headers
         if user is not None:
             establish_session(user, remember=form.remember.data)
             target = form.next.data

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import and_, any_, bindparam, case, func, select, true, update
+from sqlalchemy import and_, any_, bindparam, case, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
@@ -163,21 +163,17 @@ def claim_due(
     limit: int,
     *,
     due_by: datetime | None = None,
-    kinds: Sequence[str] | None = None,
 ) -> Claim:
     """Take up to `limit` messages due by `due_by` (default now), oldest first: the
     worker's claim. `--once` passes its start, so a message that fails during the run
     (due again later) waits for the next run instead of being retried at once."""
     token, lease, now = new_token(), lease_length(), utcnow()
     moment = min(now, due_by) if due_by else now
-    due, first = _is_due(moment), _outbox.alias("first_due")
-    if kinds:
-        due = and_(due, _c.kind.in_(kinds))
+    first = _outbox.alias("first_due")
     # An alias, so the subquery is not correlated to the UPDATE's rows (its LIMIT counts).
     oldest = (
         select(first.c.id)
         .where(first.c.status.in_(OPEN_STATUSES), first.c.due_at <= moment)
-        .where(first.c.kind.in_(kinds) if kinds else true())
         .order_by(first.c.due_at, first.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serializes writers anyway
@@ -188,9 +184,10 @@ def claim_due(
         chosen = _c.id == any_(func.array(oldest.scalar_subquery()))
     else:
         chosen = _c.id.in_(oldest)
+    # Checked again where the row is written: a row is claimed only if it is still due.
     statement = (
         update(_outbox)
-        .where(chosen, due)
+        .where(chosen, _is_due(moment))
         .values(_claim_values(token, now, lease))
         .returning(*_RETURNED)
     )
@@ -229,16 +226,8 @@ def claim_new(connection: Connection, messages: Sequence[dict]) -> Claim:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    values = [
-        {
-            **m,
-            **_claim_values(token, now, lease),
-            "attempts": 0,
-            "created_at": now,
-            "last_error": "",
-        }
-        for m in messages
-    ]
+    # attempts (0) and last_error ("") are the columns' defaults.
+    values = [{**m, **_claim_values(token, now, lease), "created_at": now} for m in messages]
     # Only the ids come back: the bytes are in hand already (a digest run writes MBs).
     # One statement, executed for many rows: SQLAlchemy sends them as multi-row VALUES
     # batches ("insertmanyvalues") from a statement it compiles once.

@@ -12,6 +12,7 @@ the mail worker takes it over and sends the message that was composed.
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -73,14 +74,15 @@ class Digest:
 
 @dataclass
 class RunSummary:
-    sent: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    skipped: dict[str, list[str]] = field(default_factory=dict)
+    sent: list[str] = field(default_factory=list)  # the sponsors' emails
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (email, error)
+    skipped: Counter[Skip] = field(default_factory=Counter)  # how many, per reason
     would_send: list[Digest] = field(default_factory=list)
     stopped: str | None = None  # why the run gave up early (a dead or hung mail server)
 
-    def skip(self, email: str, reason: Skip) -> None:
-        self.skipped.setdefault(reason.value, []).append(email)
+    def skip(self, reason: Skip, count: int = 1) -> None:
+        if count:
+            self.skipped[reason] += count
 
 
 def sponsor_zone(sponsor: User) -> ZoneInfo:
@@ -145,10 +147,9 @@ def digest_email(digest: Digest) -> RenderedEmail:
     )
 
 
-def run_digest(
-    session: Session, now: datetime, transport: Transport | None, *, dry_run: bool = False
-) -> RunSummary:
-    """Send this week's digest to every sponsor who is due and has news, each once.
+def run_digest(session: Session, now: datetime, transport: Transport | None) -> RunSummary:
+    """Send this week's digest to every sponsor who is due and has news, each once
+    (with no transport: a dry run, which says what it would send and records nothing).
 
     `now` (`--as-of`) chooses the week and the facts; the claims' leases run on the real
     clock. Per batch of sponsors: a fixed number of reads (who is due, which weeks are in
@@ -160,7 +161,7 @@ def run_digest(
     summary = RunSummary()
     with writer() as connection:
         for sponsors in sponsor_batches(session, BATCH_SIZE):
-            _run_batch(session, connection, sponsors, now, transport, summary, dry_run)
+            _run_batch(session, connection, sponsors, now, transport, summary)
             session.expunge_all()  # memory stays flat across batches
             session.rollback()  # nothing was written here: just end the read
             if summary.stopped:
@@ -175,15 +176,14 @@ def _run_batch(
     now: datetime,
     transport: Transport | None,
     summary: RunSummary,
-    dry_run: bool,
 ) -> None:
     due: dict[str, tuple[User, date]] = {}
     for sponsor in sponsors:
         week_start, is_due = local_week(sponsor, now)
         if not sponsor.email_digest:
-            summary.skip(sponsor.email, Skip.UNSUBSCRIBED)
+            summary.skip(Skip.UNSUBSCRIBED)
         elif not is_due:
-            summary.skip(sponsor.email, Skip.NOT_DUE)
+            summary.skip(Skip.NOT_DUE)
         else:
             due[digest_key(sponsor.id, week_start)] = (sponsor, week_start)
     # A sponsor who moved to a time zone further west can find themselves back in a week
@@ -192,19 +192,19 @@ def _run_batch(
     latest = _latest_weeks(session, [sponsor.id for sponsor, _week in due.values()])
     for key, (sponsor, week_start) in list(due.items()):
         if latest.get(sponsor.id, week_start) > week_start:
-            summary.skip(sponsor.email, Skip.LATER_WEEK)
+            summary.skip(Skip.LATER_WEEK)
             del due[key]
     emails = {key: sponsor.email for key, (sponsor, _week) in due.items()}
     recorded = _recorded(session, list(due))
     take_over: list[int] = []
-    for key, (message_id, status, _due_at) in recorded.items():
-        sponsor = due.pop(key)[0]
+    for key, (message_id, status) in recorded.items():
+        del due[key]
         if status == DeliveryStatus.SENT:
-            summary.skip(sponsor.email, Skip.ALREADY_SENT)
+            summary.skip(Skip.ALREADY_SENT)
         elif status == DeliveryStatus.GAVE_UP:
-            summary.skip(sponsor.email, Skip.GAVE_UP)
+            summary.skip(Skip.GAVE_UP)
         elif status == DeliveryStatus.CANCELLED:
-            summary.skip(sponsor.email, Skip.UNSUBSCRIBED)
+            summary.skip(Skip.UNSUBSCRIBED)
         else:  # pending, failed or claimed: this run may take it over if it is due
             take_over.append(message_id)
     fresh = [sponsor for sponsor, _week in due.values()]
@@ -214,8 +214,8 @@ def _run_batch(
     for key, (sponsor, week_start) in due.items():
         digest = Digest(sponsor, week_start, stalled[sponsor.id], waiting[sponsor.id], now)
         if not digest.has_news:
-            summary.skip(sponsor.email, Skip.NOTHING_TO_REPORT)
-        elif dry_run:
+            summary.skip(Skip.NOTHING_TO_REPORT)
+        elif transport is None:
             summary.would_send.append(digest)
         else:
             message = messages.digest(sponsor, week_start, digest_email(digest))
@@ -224,18 +224,17 @@ def _run_batch(
                     message, kind=MessageKind.DIGEST, recipient_id=sponsor.id, dedupe_key=key
                 )
             )
-    if dry_run or transport is None:
-        _report_unclaimed([], recorded, [], emails, summary)  # what a real run would find
+    if transport is None:
+        _report_unclaimed([], recorded, [], summary)  # what a real run would find
         return
     claims = [lease.take_over(connection, take_over), lease.claim_new(connection, new_rows)]
-    _report_unclaimed(claims, recorded, new_rows, emails, summary)
+    _report_unclaimed(claims, recorded, new_rows, summary)
     for claim in claims:
-        if summary.stopped:
+        if summary.stopped:  # the server failed during an earlier claim: hand this one back
             lease.release(connection, claim, claim.items, f"not tried: {summary.stopped}")
-            for item in claim.items:
-                summary.skip(emails[item.dedupe_key], Skip.NOT_TRIED)
-            continue
-        _summarize(deliver(connection, claim, transport), emails, summary)
+            summary.skip(Skip.NOT_TRIED, len(claim.items))
+        else:
+            _summarize(deliver(connection, claim, transport), emails, summary)
 
 
 def _latest_weeks(session: Session, sponsor_ids: list[int]) -> dict[int, date]:
@@ -254,31 +253,27 @@ def _latest_weeks(session: Session, sponsor_ids: list[int]) -> dict[int, date]:
     return {sponsor_id: date.fromisoformat(key.rsplit(":", 1)[1]) for sponsor_id, key in rows}
 
 
-def _recorded(session: Session, keys: list[str]) -> dict[str, tuple[int, str, datetime]]:
-    """The outbox rows of these weeks' digests: key → (id, status, due_at)."""
+def _recorded(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
+    """The outbox rows of these weeks' digests: key → (id, status)."""
     if not keys:
         return {}
     rows = session.execute(
-        select(
-            OutboxMessage.dedupe_key,
-            OutboxMessage.id,
-            OutboxMessage.status,
-            OutboxMessage.due_at,
-        ).where(OutboxMessage.dedupe_key.in_(keys))
+        select(OutboxMessage.dedupe_key, OutboxMessage.id, OutboxMessage.status).where(
+            OutboxMessage.dedupe_key.in_(keys)
+        )
     ).all()
-    return {key: (message_id, status, due_at) for key, message_id, status, due_at in rows}
+    return {key: (message_id, status) for key, message_id, status in rows}
 
 
 def _report_unclaimed(
     claims: list[Claim],
-    recorded: dict[str, tuple[int, str, datetime]],
+    recorded: dict[str, tuple[int, str]],
     new_rows: list[dict],
-    by_key: dict[str, str],
     summary: RunSummary,
 ) -> None:
     """Say why each digest this run wanted but did not get is somebody else's."""
     claimed = {item.dedupe_key for claim in claims for item in claim.items}
-    for key, (_id, status, _due_at) in recorded.items():
+    for key, (_id, status) in recorded.items():
         if status in (DeliveryStatus.SENT, DeliveryStatus.GAVE_UP, DeliveryStatus.CANCELLED):
             continue
         if key in claimed:
@@ -287,17 +282,15 @@ def _report_unclaimed(
             DeliveryStatus.FAILED: Skip.RETRY_LATER,
             DeliveryStatus.PENDING: Skip.QUEUED,
         }.get(status, Skip.IN_PROGRESS)
-        summary.skip(by_key[key], reason)
+        summary.skip(reason)
     for row in new_rows:
         if row["dedupe_key"] not in claimed:  # another run inserted it in between
-            summary.skip(by_key[row["dedupe_key"]], Skip.IN_PROGRESS)
+            summary.skip(Skip.IN_PROGRESS)
 
 
 def _summarize(report: Report, by_key: dict[str, str], summary: RunSummary) -> None:
     summary.sent += [by_key[item.dedupe_key] for item in report.sent]
     summary.failed += [(by_key[item.dedupe_key], error) for item, error in report.failed]
-    for item in report.lost:
-        summary.skip(by_key[item.dedupe_key], Skip.TAKEN_OVER)
-    for item in report.released:
-        summary.skip(by_key[item.dedupe_key], Skip.NOT_TRIED)
+    summary.skip(Skip.TAKEN_OVER, len(report.lost))
+    summary.skip(Skip.NOT_TRIED, len(report.released))
     summary.stopped = summary.stopped or report.stopped

@@ -94,7 +94,7 @@ def _queue_page_statement():  # type: ignore[no-untyped-def]
 _QUEUE_PAGE = _queue_page_statement()
 
 
-def review_queue(session: Session, sponsor: User, page: int = 1, per_page: int = 50) -> QueuePage:
+def review_queue(session: Session, sponsor: User, page: int, per_page: int) -> QueuePage:
     """Waiting submissions of the sponsor's recruits, longest-waiting first, in one query.
 
     The page is read in order straight off the partial index of waiting submissions by
@@ -180,7 +180,7 @@ def decide(
     sponsor: User,
     submission_id: int,
     decision: Decision,
-    feedback: str = "",
+    feedback: str,
     now: datetime | None = None,
 ) -> Decided:
     """Approve or send back a waiting submission, exactly once.
@@ -193,7 +193,7 @@ def decide(
     submission = get_reviewable(session, sponsor, submission_id)
     if submission.status != SubmissionStatus.SUBMITTED:
         raise AlreadyDecided(ALREADY_DECIDED)
-    feedback = (feedback or "").strip()
+    feedback = feedback.strip()
     if decision == Decision.REQUEST_CHANGES and not feedback:
         raise InvalidTransition("Say what needs to change: feedback is required.")
     approved = decision == Decision.APPROVE

@@ -24,8 +24,9 @@ def decide_in_own_session(app, barrier, sponsor_id, submission_id, decision, out
         try:
             review.decide(db.session, sponsor, submission_id, decision, feedback="Needs more")
             outcomes.append(decision)
-        except AlreadyDecided:
-            outcomes.append("already decided")
+        except AlreadyDecided as exc:
+            # The losing tab is told why, whichever check caught it.
+            outcomes.append("already decided" if str(exc) == review.ALREADY_DECIDED else str(exc))
         finally:
             db.session.remove()
 

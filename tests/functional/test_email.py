@@ -8,6 +8,7 @@ killed senders) are in test_mail_delivery.py.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -349,15 +350,21 @@ def test_preview_shows_what_the_email_says(client, auth, runner, smtp):
     """The page asks the real clock for "now": it is moved to MONDAY, where the team's
     facts are (it once passed only after 2026-11-17, mixing the two)."""
     with time_machine.travel(MONDAY, tick=False):
-        sponsor = team(stalled=("Stuck Stu",))
+        sponsor = team(name="Sandra Sponsor", stalled=("Stuck Stu",), waiting=1)
         auth.login(sponsor)
         preview = client.get("/digest").text
         assert "Stuck Stu" in preview and "Log a check-in with Stuck Stu" in preview
         assert "idle 20 days" in preview
+        assert "Hello Sandra Sponsor" in preview
+        assert "Waiting 0" in preview and "waiting 3 days" in preview
         send_digest(runner, MONDAY)
     (message,) = smtp.to(sponsor.email)
     assert message["Subject"] in preview
-    assert "idle 20 days" in parts(message)[0]
+    text, html = parts(message)
+    assert "idle 20 days" in text and "waiting 3 days" in text
+    # The page shows the email's own body, not a look-alike.
+    body = html.split("<body>", 1)[1].rsplit("</body>", 1)[0].strip().replace("\r\n", "\n")
+    assert body in preview
 
 
 def test_without_mail_server_messages_are_written_as_files(app, runner):
@@ -612,6 +619,23 @@ def test_a_backlog_alone_sends_a_digest_and_a_fresh_waiting_review_alone_does_no
     assert message["Subject"] == "Willing weekly: 1 review waiting"
 
 
+@pytest.mark.parametrize(
+    ("waited", "sends"),
+    [(timedelta(hours=48), False), (timedelta(hours=48, seconds=1), True)],
+    ids=["exactly 48 hours", "48 hours and a second"],
+)
+def test_a_backlog_is_a_hand_in_waiting_longer_than_48_hours(runner, smtp, waited, sends):
+    sponsor = team(name="Edge Eddie", stalled=())
+    track = db.session.scalar(select(Track).where(Track.owner_id == sponsor.id))
+    recruit = UserFactory(sponsor=sponsor, track=track, enrolled_at=MONDAY - timedelta(days=3))
+    SubmissionFactory(
+        recruit=recruit, assignment=track.assignments[0], submitted_at=MONDAY - waited
+    )
+    result = send_digest(runner)
+    assert result.exit_code == 0, result.output
+    assert len(smtp.to(sponsor.email)) == (1 if sends else 0)
+
+
 def test_each_digest_has_one_message_id_per_sponsor_and_week(runner, smtp):
     first, second = team(name="First"), team(name="Second")
     send_digest(runner)
@@ -658,8 +682,14 @@ def test_changing_the_time_zone_mid_week_sends_no_second_digest(runner, smtp):
     sponsor.timezone = "Pacific/Pago_Pago"  # where it is Sunday 29 November, 01:00
     db.session.commit()
     for hours in (1, 12, 24, 48):
-        send_digest(runner, monday_in_auckland + timedelta(hours=hours))
+        again = send_digest(runner, monday_in_auckland + timedelta(hours=hours))
+        assert again.exit_code == 0, again.output
     assert len(smtp.to(sponsor.email)) == 1
+    week_earlier = send_digest(runner, monday_in_auckland + timedelta(hours=1))
+    assert (
+        "skipped (this week's went out already, counted in their time zone before a change): 1"
+        in week_earlier.output.splitlines()
+    )
     next_monday_in_pago_pago = datetime(2026, 12, 7, 11, 0, tzinfo=UTC)
     send_digest(runner, next_monday_in_pago_pago)
     assert len(smtp.to(sponsor.email)) == 2
@@ -674,3 +704,252 @@ def test_changing_the_digest_day_mid_week_sends_no_second_digest(runner, smtp):
     assert len(smtp.to(sponsor.email)) == 1
     send_digest(runner, MONDAY + timedelta(days=10))  # next Thursday
     assert len(smtp.to(sponsor.email)) == 2
+
+
+def test_each_line_of_the_digest_says_what_the_sponsor_needs_in_their_own_time_zone(
+    app, runner, smtp
+):
+    """Stalled: the step, the last check-in on the sponsor's calendar, a link to the
+    check-in form. Waiting: oldest first, and only hand-ins still waiting of recruits
+    still on the team."""
+    from tests.factories import CheckInFactory
+
+    sponsor = team(name="Kiri Kiwi", tz="Pacific/Auckland", stalled=())
+    track = db.session.scalar(select(Track).where(Track.owner_id == sponsor.id))
+    stu = UserFactory(
+        name="Stuck Stu", sponsor=sponsor, track=track, enrolled_at=MONDAY - timedelta(days=20)
+    )
+    # 23:30 UTC on Friday 20 November is Saturday 21 November in Auckland (UTC+13).
+    called = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)
+    CheckInFactory(recruit=stu, sponsor=sponsor, happened_at=called, snooze_until=called)
+
+    def waiting(name, days, status="submitted", archived=False):  # type: ignore[no-untyped-def]
+        recruit = UserFactory(
+            name=name,
+            sponsor=sponsor,
+            track=track,
+            enrolled_at=MONDAY - timedelta(days=10),
+            archived_at=MONDAY - timedelta(days=1) if archived else None,
+        )
+        SubmissionFactory(
+            recruit=recruit,
+            assignment=track.assignments[0],
+            status=status,
+            submitted_at=MONDAY - timedelta(days=days),
+            decided_at=None if status == "submitted" else MONDAY - timedelta(days=days - 1),
+            decided_by_id=None if status == "submitted" else sponsor.id,
+        )
+
+    waiting("Newer Nia", 3)  # recorded first, waiting less long
+    waiting("Older Ola", 5)
+    waiting("Approved Amy", 6, status="approved")
+    waiting("Gone Gary", 4, archived=True)
+    result = send_digest(runner)
+    assert result.exit_code == 0, result.output
+    (message,) = smtp.to(sponsor.email)
+    assert message["Subject"] == "Willing weekly: 1 stalled recruit, 2 reviews waiting"
+    text_part, html_part = parts(message)
+    assert "- Stuck Stu: “Step 1 title”, idle " in text_part
+    assert "last check-in: Sat 21 Nov 2026" in text_part
+    stu_link = app.config["BASE_URL"] + f"/recruits/{stu.id}#check-in"
+    assert f"Log a check-in: {stu_link}" in text_part and stu_link in html_part
+    older = db.session.scalar(
+        select(Submission)
+        .join(User, User.id == Submission.recruit_id)
+        .where(User.name == "Older Ola")
+    )
+    review_link = app.config["BASE_URL"] + f"/review/{older.id}"
+    assert "- Older Ola: “Step 1 title”, waiting 5 days" in text_part
+    assert f"Review: {review_link}" in text_part and review_link in html_part
+    for body in (text_part, html_part):
+        assert body.index("Older Ola") < body.index("Newer Nia")
+        assert "waiting 5 days" in body and "waiting 3 days" in body
+        assert "Approved Amy" not in body and "Gone Gary" not in body
+
+
+def test_a_message_of_another_kind_with_its_own_key_is_not_a_digest_week(runner, smtp):
+    """Partner and group reminders will carry keys of their own: the digest's "no week
+    earlier than one already recorded" reads digests only."""
+    from tests.factories import OutboxMessageFactory
+
+    sponsor = team()
+    OutboxMessageFactory(
+        kind=MessageKind.DECIDED, recipient=sponsor, dedupe_key="reminder:1:2099-01-05"
+    )
+    result = send_digest(runner)
+    assert "sent: 1" in result.output, result.output
+    assert len(smtp.to(sponsor.email)) == 1
+
+
+def test_a_run_prints_one_line_per_outcome_and_nothing_else(runner, smtp):
+    sent = team(name="Sent Sam")
+    quiet = team(name="Quiet Quin", stalled=())  # a recruit who started yesterday
+    UserFactory(sponsor=quiet, enrolled_at=MONDAY - timedelta(days=1))
+    team(name="No Mail Nora", email_digest=False)
+    result = send_digest(runner)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "sent: 1",
+        f"  {sent.email}",
+        "skipped (nothing to report): 1",
+        "skipped (unsubscribed): 1",
+        "failed: 0",
+    ]
+    again = send_digest(runner)
+    assert again.output.splitlines() == [
+        "sent: 0",
+        "skipped (already sent this week): 1",
+        "skipped (nothing to report): 1",
+        "skipped (unsubscribed): 1",
+        "failed: 0",
+    ]
+
+
+def test_a_digest_run_reads_per_batch_and_writes_one_statement_per_digest(runner, smtp):
+    """No query per recruit, per waiting hand-in or per sponsor: twice the sponsors
+    (each with stalled recruits and a backlog) cost only one more write per digest."""
+
+    def statements_for_a_week(as_of):  # type: ignore[no-untyped-def]
+        with count_queries() as statements:
+            result = send_digest(runner, as_of)
+        assert result.exit_code == 0, result.output
+        return len(statements), result.output
+
+    for n in range(2):
+        team(name=f"First {n}", stalled=("Stuck A", "Stuck B"), waiting=2)
+    first, first_output = statements_for_a_week(MONDAY)
+    for n in range(2):
+        team(name=f"Second {n}", stalled=("Stuck A", "Stuck B"), waiting=2)
+    week_later = MONDAY + timedelta(days=7)
+    second, second_output = statements_for_a_week(week_later)
+    assert "sent: 2" in first_output and "sent: 4" in second_output
+    assert second - first == 2
+
+
+def test_the_longest_silent_recruit_comes_first(runner, smtp):
+    sponsor = team(name="Order Ora", stalled=())
+    track = db.session.scalar(select(Track).where(Track.owner_id == sponsor.id))
+    for name, days in (("Ten Days Tia", 10), ("Thirty Days Tom", 30), ("Twenty Days Ted", 20)):
+        UserFactory(
+            name=name, sponsor=sponsor, track=track, enrolled_at=MONDAY - timedelta(days=days)
+        )
+    send_digest(runner)
+    (message,) = smtp.to(sponsor.email)
+    text_part = parts(message)[0]
+    order = sorted(("Ten Days Tia", "Thirty Days Tom", "Twenty Days Ted"), key=text_part.index)
+    assert order == ["Thirty Days Tom", "Twenty Days Ted", "Ten Days Tia"]
+
+
+def test_a_sponsor_whose_time_zone_is_unknown_gets_the_digest_on_utcs_monday(runner, smtp):
+    """A zone the tz database no longer knows (renamed, or typed by hand): UTC."""
+    sponsor = team(tz="Mars/Olympus_Mons")
+    sunday_night = send_digest(runner, datetime(2026, 11, 29, 23, 59, tzinfo=UTC))
+    assert sunday_night.exit_code == 0, sunday_night.output
+    assert "sent: 1" in sunday_night.output  # last week's, which had not gone
+    monday = send_digest(runner, datetime(2026, 11, 30, 0, 0, tzinfo=UTC))
+    assert "sent: 1" in monday.output, monday.output
+    weeks = sorted(m["Message-ID"] for m in smtp.to(sponsor.email))
+    assert weeks == [
+        f"<digest-{sponsor.id}-2026-11-23@127.0.0.1>",
+        f"<digest-{sponsor.id}-2026-11-30@127.0.0.1>",
+    ]
+
+
+def test_a_dry_run_names_every_reason_a_digest_is_already_somebody_elses(runner, smtp):
+    """Sent, given up, cancelled (unsubscribed after it was queued), queued, failed and
+    waiting, held by a live run: each is reported once, whatever order the rows come in."""
+    from app.services.digest import digest_key
+
+    sponsors = [team(name=f"Sponsor {n}") for n in range(6)]
+    statuses = ["sent", "gave_up", "cancelled", "pending", "failed", "sending"]
+    for sponsor, status in zip(sponsors, statuses, strict=True):
+        row = claimed_digest(sponsor, lease_ends=utcnow() + timedelta(minutes=5))
+        row.status = status
+        row.claim_token = "live-run" if status == "sending" else None
+    db.session.commit()
+    dry = send_digest(runner, MONDAY, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert sorted(line for line in dry.output.splitlines() if line.startswith("skipped")) == sorted(
+        [
+            "skipped (already sent this week): 1",
+            "skipped (refused by the mail server, or failing for days: not tried again): 1",
+            "skipped (unsubscribed): 1",
+            "skipped (in the outbox: the mail worker or a later run sends it): 1",
+            "skipped (failed before: tried again after a pause): 1",
+            "skipped (being sent by another run): 1",
+        ]
+    )
+    real = send_digest(runner, MONDAY)  # the same, for real: nothing is due yet
+    assert "sent: 0" in real.output and smtp.messages == []
+    assert digest_key(sponsors[0].id, MONDAY.date()) in {
+        k for (k,) in db.session.execute(select(OutboxMessage.dedupe_key))
+    }
+
+
+def test_a_run_that_loses_its_claim_mid_run_sends_nothing_more_and_says_so(app, runner, smtp):
+    """Another sender took the rest over while this one was slow: it skips them."""
+    from app.mail.transport import Transport
+    from app.services.digest import run_digest
+
+    for n in range(3):
+        team(name=f"Sponsor {n}")
+    saved = app.config["MAIL_LEASE_SECONDS"]
+    app.config["MAIL_LEASE_SECONDS"] = 0.5  # renewed, and so re-checked, when under 0.25 s
+
+    class SlowAndRobbed(Transport):
+        robbed = False
+
+        def send(self, sender, recipient, data):  # type: ignore[no-untyped-def]
+            super().send(sender, recipient, data)
+            time.sleep(0.3)
+            if not self.robbed:  # meanwhile another sender took the other two over
+                SlowAndRobbed.robbed = True
+                with db.engine.begin() as other:
+                    other.execute(
+                        OutboxMessage.__table__.update()
+                        .where(OutboxMessage.to_address != recipient)
+                        .values(claim_token="thief")
+                    )
+
+    try:
+        with SlowAndRobbed() as transport:
+            summary = run_digest(db.session, MONDAY, transport)
+    finally:
+        app.config["MAIL_LEASE_SECONDS"] = saved
+    assert len(summary.sent) == 1 and len(smtp.messages) == 1
+    assert dict(summary.skipped) == {"taken over by another run": 2}
+
+
+def test_a_digest_another_run_inserts_first_is_left_to_it(app, runner, smtp):
+    """Two runs compose the same week's digest at once: the key that is already there
+    when this run's insert lands belongs to the other run, which sends it."""
+    from sqlalchemy import event
+
+    from app.services.digest import digest_key
+
+    sponsor = team()
+    other_run = claimed_digest(sponsor, lease_ends=utcnow() + timedelta(minutes=5))
+    row = {c.name: getattr(other_run, c.name) for c in OutboxMessage.__table__.columns}
+    db.session.delete(other_run)
+    db.session.commit()
+
+    def the_other_run_inserts_first(conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().startswith("INSERT INTO outbox_messages") and not conn.info.get(
+            "other"
+        ):
+            with db.engine.connect() as other:
+                other.info["other"] = True
+                other.execute(OutboxMessage.__table__.insert().values(row))
+                other.commit()
+
+    event.listen(db.engine, "before_cursor_execute", the_other_run_inserts_first)
+    try:
+        result = send_digest(runner)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", the_other_run_inserts_first)
+    assert result.exit_code == 0, result.output
+    assert "sent: 0" in result.output
+    assert "skipped (being sent by another run): 1" in result.output.splitlines()
+    keys = db.session.scalars(select(OutboxMessage.claim_token)).all()
+    assert keys == ["dead-run"] and smtp.messages == []
+    assert row["dedupe_key"] == digest_key(sponsor.id, MONDAY.date())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -12,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.models import Submission, SubmissionStatus
 from tests.conftest import post_form
-from tests.factories import SubmissionFactory, make_team
+from tests.factories import SubmissionFactory, UserFactory, make_team
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -165,7 +167,8 @@ def test_review_queue_request_changes_then_approve_unlocks_next_step(client, aut
     submission = db.session.scalar(select(Submission))
     url = f"/review/{submission.id}"
     no_feedback = post_form(client, url, {"feedback": "", "request_changes": "1"}, page=url)
-    assert "feedback is required" in no_feedback.text
+    refused = '<p class="error">Say what needs to change: feedback is required.</p>'
+    assert refused in no_feedback.text
     db.session.refresh(submission)
     assert submission.status == "submitted"
     post_form(client, url, {"feedback": "Add more detail", "request_changes": "1"}, page=url)
@@ -200,6 +203,25 @@ def test_an_absurd_page_number_is_not_a_500(client, auth):
     auth.login(sponsor)
     for url in ("/review?page=184467440737095518", "/?page=184467440737095518", "/review?page=-3"):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_page_past_the_end_of_the_queue_still_counts_the_queue_and_leads_back(client, auth, db):
+    _upline, sponsor, track, rita, otto = make_team(2)
+    for recruit in (rita, otto):
+        SubmissionFactory(recruit=recruit, assignment=track.assignments[0])
+    SubmissionFactory(  # decided: not in the queue
+        recruit=rita,
+        assignment=track.assignments[1],
+        status=SubmissionStatus.APPROVED,
+        decided_at=rita.enrolled_at,
+        decided_by_id=sponsor.id,
+    )
+    SubmissionFactory()  # another sponsor's recruit, waiting: not in this queue
+    auth.login(sponsor)
+    page = client.get("/review?page=99").text
+    assert "Waiting for your review (2)" in page
+    assert "This page is past the end of the queue." in page and 'href="/review"' in page
+    assert "Nothing is waiting for you" not in page
 
 
 def test_the_database_refuses_a_hand_in_filed_under_another_sponsor(db):
@@ -259,3 +281,93 @@ def test_a_link_is_saved_without_the_blanks_around_it(client, auth, db, typed, s
     auth.login(recruit)
     assert hand_in(client, track.assignments[0], link=typed).status_code == 302
     assert db.session.scalar(select(Submission.link)) == saved
+
+
+def test_the_review_page_shows_this_recruits_earlier_attempts_on_this_step_newest_first(
+    client, auth, db
+):
+    _upline, sponsor, track, rita, otto = make_team(2)
+    first, second = track.assignments
+    day = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def attempt(recruit, assignment, number, status="changes_requested"):  # type: ignore[no-untyped-def]
+        decided = status != "submitted"
+        return SubmissionFactory(
+            recruit=recruit,
+            assignment=assignment,
+            attempt=number,
+            answer=f"{recruit.name} on {assignment.title}, attempt {number}",
+            status=status,
+            submitted_at=day + timedelta(days=number),
+            decided_at=day + timedelta(days=number, hours=1) if decided else None,
+            decided_by_id=sponsor.id if decided else None,
+            feedback="Try again" if decided else "",
+        )
+
+    # Recorded out of order, so that only the order of attempts can sort them.
+    attempt(rita, first, 2)
+    attempt(rita, first, 1)
+    waiting = attempt(rita, first, 3, status="submitted")
+    attempt(otto, first, 1)  # another recruit, the same step
+    attempt(rita, second, 1)  # the same recruit, another step (as if reordered)
+    auth.login(sponsor)
+    page = client.get(f"/review/{waiting.id}").text
+    shown = re.findall(r"Recruit \w+ on Step \d title, attempt \d", page)
+    assert shown == [
+        "Recruit Rita on Step 1 title, attempt 3",  # the one under review
+        "Recruit Rita on Step 1 title, attempt 2",
+        "Recruit Rita on Step 1 title, attempt 1",
+    ]
+
+
+@pytest.mark.parametrize(("waiting", "pages"), [(0, 1), (1, 1), (3, 1), (4, 2), (6, 2), (7, 3)])
+def test_the_queue_has_as_many_pages_as_its_hand_ins_fill(app, client, auth, waiting, pages):
+    app.config["PAGE_SIZE"] = 3  # the app fixture puts the setting back afterwards
+    _upline, sponsor, track, _rita, _otto = make_team(1)
+    for n in range(waiting):
+        SubmissionFactory(
+            assignment=track.assignments[0],
+            recruit=UserFactory(name=f"Waiting {n}", sponsor=sponsor, track=track),
+        )
+    auth.login(sponsor)
+    first = client.get("/review").text
+    if pages == 1:
+        assert "Page 1 of" not in first and "Next page" not in first
+    else:
+        assert f"Page 1 of {pages}" in first
+        last = client.get(f"/review?page={pages}").text
+        assert f"Page {pages} of {pages}" in last and "Next page" not in last
+        on_last = set(re.findall(r"Waiting \d+", last))
+        assert len(on_last) == waiting - 3 * (pages - 1)
+
+
+def test_the_queue_lists_only_this_sponsors_hand_ins_oldest_first_a_page_at_a_time(
+    app, client, auth, db
+):
+    app.config["PAGE_SIZE"] = 3  # the app fixture puts the setting back afterwards
+    _upline, sponsor, track, _rita, _otto = make_team(1)
+    now = datetime.now(UTC)
+    ages = {"Dora": 2, "Abel": 9, "Cleo": 4, "Bert": 6}  # days waiting, written out of order
+    for name, days in ages.items():
+        SubmissionFactory(
+            assignment=track.assignments[0],
+            recruit=UserFactory(name=f"{name} Recruit", sponsor=sponsor, track=track),
+            attempt=2 if name == "Bert" else 1,
+            submitted_at=now - timedelta(days=days, minutes=5),
+        )
+    stranger = SubmissionFactory(submitted_at=now - timedelta(days=30))  # another sponsor's
+    auth.login(sponsor)
+    first, second = client.get("/review").text, client.get("/review?page=2").text
+
+    def rows(page: str) -> list[tuple[str, str, str]]:
+        cells = r"<td[^>]*>(\w+) Recruit</td>\s*<td[^>]*>Step 1 title</td>\s*"
+        return re.findall(cells + r"<td[^>]*>(\d+)</td>\s*<td[^>]*>([^<]+)</td>", page)
+
+    assert rows(first) == [
+        ("Abel", "1", "9 days"),
+        ("Bert", "2", "6 days"),
+        ("Cleo", "1", "4 days"),
+    ]
+    assert rows(second) == [("Dora", "1", "2 days")]
+    assert "Waiting for your review (4)" in first
+    assert stranger.recruit.name not in first + second

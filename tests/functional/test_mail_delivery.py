@@ -125,6 +125,42 @@ def test_a_digest_run_meeting_a_hung_server_stops_in_seconds_and_loses_nothing(
     assert sorted(len(back.to(email)) for _id, email in sponsors) == [1] * 6
 
 
+def test_failures_add_up_across_a_runs_claims_and_a_stop_hands_back_the_next_claim(
+    app, runner, short_timeout
+):
+    """A run holds two claims: the week's digests it takes over (failed before) and the
+    new ones. Failures of both are counted; a stop in the first hands back the second."""
+    saved = {key: app.config[key] for key in ("MAIL_RETRY_SECONDS", "MAIL_MAX_SERVER_FAULTS")}
+    app.config.update(MAIL_RETRY_SECONDS=0)  # a failed digest is due again at once
+
+    def run():  # type: ignore[no-untyped-def]
+        return runner.invoke(args=["digest", "send", "--as-of", MONDAY.isoformat()])
+
+    try:
+        with mail_server_for(app, HungServer()):
+            stalled_team(2)
+            first = run()
+            assert "failed: 2" in first.output and "stopped" not in first.output, first.output
+            stalled_team(2)
+            second = run()  # two taken over, two new: four failures, two in a row each
+            assert "failed: 4" in second.output and "stopped" not in second.output
+            app.config.update(MAIL_MAX_SERVER_FAULTS=1)
+            late_ids = [sponsor_id for sponsor_id, _email in stalled_team(2)]
+            third = run()
+        assert third.exit_code == 1
+        assert "failed: 1" in third.output and "stopped early" in third.output
+        # Three of the taken-over claim and the two new digests: back, untried.
+        assert "skipped (not tried: the run stopped): 5" in third.output, third.output
+        late = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient_id.in_(late_ids))
+        ).all()
+        assert [(m.status, m.attempts, m.claim_token) for m in late] == [("pending", 0, None)] * 2
+        assert all(m.last_error.startswith("not tried: the mail server failed 1 ") for m in late)
+        assert all(m.due_at <= utcnow() for m in late)
+    finally:
+        app.config.update(saved)
+
+
 def test_a_server_that_drops_the_connection_mid_message_gets_it_again_later(app, runner):
     sponsor = UserFactory()
     track = make_track(sponsor, 1)
@@ -386,6 +422,27 @@ def test_turning_an_email_off_cancels_what_still_waits(app, client, auth, runner
     deliver_mail(runner)
     assert smtp.messages == []
     assert recorded(MessageKind.HANDED_IN) == [("cancelled", 0)]
+
+
+def test_a_recruit_who_turns_decision_emails_off_gets_none_still_waiting(
+    app, client, auth, runner, smtp
+):
+    from app.mail.unsubscribe import EmailKind, unsubscribe_token
+    from app.services import review
+    from tests.conftest import csrf_token
+
+    sponsor = UserFactory(name="Sponsor Sue")
+    track = make_track(sponsor, 2)
+    recruit = UserFactory(sponsor=sponsor, track=track, enrolled_at=utcnow())
+    waiting = SubmissionFactory(recruit=recruit, assignment=track.assignments[0])
+    review.decide(db.session, sponsor, waiting.id, review.Decision.APPROVE, "Good.")
+    assert recorded(MessageKind.DECIDED) == [("pending", 0)]
+    page = f"/unsubscribe/{unsubscribe_token(recruit.id, EmailKind.DECISION)}"
+    token = csrf_token(client.get("/login").text)
+    assert client.post(page, data={"csrf_token": token}).status_code == 200
+    deliver_mail(runner)
+    assert smtp.messages == []
+    assert recorded(MessageKind.DECIDED) == [("cancelled", 0)]
 
 
 def test_a_flood_of_reset_requests_mails_one_link(app, client, runner, smtp):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.models import SubmissionStatus, utcnow
-from tests.conftest import count_queries
+from tests.conftest import count_queries, csrf_token
 from tests.factories import SubmissionFactory, UserFactory, make_track
 
 
@@ -84,3 +84,39 @@ def test_the_dashboard_statement_names_its_sponsor_in_the_sql_text(client, auth,
         assert client.get("/").status_code == 200
     (facts,) = [s for s in statements if s.lstrip().startswith("WITH recruit AS")]
     assert f"sponsor_id IN ({sponsor.id})" in facts
+
+
+def test_a_hand_in_and_each_decision_run_a_fixed_handful_of_statements(client, auth, db):
+    """The POSTs: the session, the gate, the writes (the email is one more row). A
+    send-back opens nothing, so it does not ask the gate what opened."""
+    sponsor, recruit, waiting = build(steps=3, recruits=3, attempts=1)
+    track = recruit.track
+    newcomer = UserFactory(sponsor=sponsor, track=track, enrolled_at=utcnow() - timedelta(days=1))
+    other = SubmissionFactory(
+        recruit=UserFactory(sponsor=sponsor, track=track), assignment=track.assignments[0]
+    )
+
+    def post(url: str, page: str, data: dict, **kwargs) -> int:  # type: ignore[no-untyped-def]
+        token = csrf_token(client.get(page).text)
+        with count_queries() as queries:
+            response = client.post(url, data={**data, "csrf_token": token}, **kwargs)
+        assert response.status_code == 302, response.text
+        return len(queries)
+
+    counts = {}
+    auth.login(newcomer)
+    counts["hand-in"] = post(
+        f"/homework/{track.assignments[0].id}/hand-in",
+        "/homework",
+        {"answer": "Done."},
+        content_type="multipart/form-data",
+    )
+    auth.logout()
+    auth.login(sponsor)
+    for label, submission, decision in (
+        ("approve", waiting, {"approve": "1"}),
+        ("send back", other, {"request_changes": "1"}),
+    ):
+        url = f"/review/{submission.id}"
+        counts[label] = post(url, url, {"feedback": "Noted.", **decision})
+    assert counts == {"hand-in": 4, "approve": 6, "send back": 5}

@@ -181,6 +181,7 @@ def test_ten_failures_lock_the_account_for_everyone_with_a_clear_wait(client, db
     locked = login(client, user.email, PASSWORD, address="10.9.9.9")
     assert locked.status_code == 429
     assert "Too many failed attempts. Try again in 15 minutes." in locked.text
+    assert locked.headers["Retry-After"] == "900"
     ghost = "nobody@example.com"
     for attempt in range(10):
         login(client, ghost, "wrong password!", address=f"10.0.1.{attempt}")

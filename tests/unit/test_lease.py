@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.mail import lease
@@ -80,7 +80,12 @@ def test_a_sender_renews_before_its_lease_runs_short(connection, config):
     OutboxMessageFactory()
     claim = lease.claim_due(connection, limit=5)
     time.sleep(0.35)
+    before = utcnow()
     assert claim.keeps(connection, claim.items[0])  # renews: 0.6 s from now
+    assert 0.5 < claim.seconds_left() <= 0.6  # counted from the renewal
+    db.session.expire_all()
+    (due_at,) = db.session.scalars(select(OutboxMessage.due_at)).all()
+    assert before + timedelta(seconds=0.6) <= due_at <= utcnow() + timedelta(seconds=0.6)
     time.sleep(0.35)  # past the first lease, within the renewed one
     assert lease.claim_due(connection, limit=5).items == []
 
@@ -134,14 +139,33 @@ def test_a_permanent_refusal_gives_up_at_once_and_a_stale_reset_link_after_an_ho
 
 
 def test_released_messages_go_back_unchanged_for_someone_else(connection, config):
-    config["MAIL_RETRY_SECONDS"] = 0
+    config["MAIL_RETRY_SECONDS"] = 60
     fresh, failed_before = OutboxMessageFactory(), OutboxMessageFactory(attempts=2)
+    failed_once = OutboxMessageFactory(attempts=1)
     claim = lease.claim_due(connection, limit=5)
+    before = utcnow()
     lease.release(connection, claim, claim.items, "not tried: stopping")
-    assert sorted(statuses()) == sorted([(fresh.id, "pending"), (failed_before.id, "failed")])
+    after = utcnow()
+    assert sorted(statuses()) == sorted(
+        [(fresh.id, "pending"), (failed_before.id, "failed"), (failed_once.id, "failed")]
+    )
+    rows = db.session.execute(
+        select(OutboxMessage.due_at, OutboxMessage.last_error, OutboxMessage.attempts)
+    ).all()
+    pause = timedelta(seconds=60)  # one retry pause: not at once, not as a second failure
+    assert all(before + pause <= due_at <= after + pause for due_at, _e, _a in rows)
+    assert sorted((error, attempts) for _d, error, attempts in rows) == [
+        ("not tried: stopping", 0),
+        ("not tried: stopping", 1),
+        ("not tried: stopping", 2),
+    ]
+    config["MAIL_RETRY_SECONDS"] = 0
+    db.session.execute(update(OutboxMessage).values(due_at=utcnow()))
+    db.session.commit()
     assert {item.id for item in lease.claim_due(connection, limit=5).items} == {
         fresh.id,
         failed_before.id,
+        failed_once.id,
     }
 
 
@@ -163,3 +187,65 @@ def test_new_messages_inserted_claimed_skip_a_key_that_exists(connection):
     db.session.refresh(existing)
     assert existing.status == "pending"
     assert lease.claim_new(connection, rows).items == []  # a second run gets none of them
+
+
+@pytest.mark.parametrize(
+    ("timeout", "lease_seconds", "too_short"),
+    # A send takes at most 14 timeouts; the lease must hold two sends and 30 s of skew each.
+    [(10, 339, True), (10, 340, False), (1, 87, True), (1, 88, False), (1, 1000, False)],
+)
+def test_a_lease_shorter_than_two_slow_sends_is_flagged_and_the_worker_warns(
+    app, config, runner, caplog, timeout, lease_seconds, too_short
+):
+    config.update(MAIL_TIMEOUT=timeout, MAIL_LEASE_SECONDS=lease_seconds)
+    assert lease.lease_too_short() is too_short
+    assert lease.safety_margin(lease.lease_length()) == min(lease_seconds / 2, 14 * timeout + 30)
+    result = runner.invoke(args=["mail", "work", "--once"])
+    assert result.exit_code == 0, result.output
+    warned = any("under twice the longest send" in r.getMessage() for r in caplog.records)
+    assert warned is too_short
+
+
+def test_a_take_over_takes_only_the_messages_named_and_only_if_still_open(connection):
+    """A digest run takes over its own week's rows: never another message that happens
+    to be due, never one that was sent, given up or cancelled meanwhile."""
+    past = utcnow() - timedelta(minutes=1)
+    wanted = OutboxMessageFactory(status="failed", attempts=1, due_at=past)
+    bystander = OutboxMessageFactory(due_at=past)
+    finished = [
+        OutboxMessageFactory(status=status, attempts=1, due_at=past)
+        for status in ("sent", "gave_up", "cancelled")
+    ]
+    claim = lease.take_over(connection, [wanted.id, *(m.id for m in finished)])
+    assert [item.id for item in claim.items] == [wanted.id]
+    assert sorted(statuses()) == sorted(
+        [(wanted.id, "sending"), (bystander.id, "pending")] + [(m.id, m.status) for m in finished]
+    )
+
+
+def test_an_error_is_kept_to_2000_characters(connection, config):
+    config["MAIL_RETRY_SECONDS"] = 60
+    message = OutboxMessageFactory()
+    claim = lease.claim_due(connection, limit=1)
+    lease.record_failed(connection, claim, claim.items[0], "x" * 5000)
+    db.session.refresh(message)
+    assert (message.status, message.last_error) == ("failed", "x" * 2000)
+
+
+def test_a_claim_takes_the_earliest_due_not_the_earliest_written(connection):
+    """A retry that came due an hour ago goes before a message due since, whatever
+    order they were written in."""
+    newer = OutboxMessageFactory(due_at=utcnow() - timedelta(minutes=5))
+    retry = OutboxMessageFactory(status="failed", attempts=1, due_at=utcnow() - timedelta(hours=1))
+    assert [item.id for item in lease.claim_due(connection, limit=1).items] == [retry.id]
+    assert [item.id for item in lease.claim_due(connection, limit=1).items] == [newer.id]
+
+
+def test_finished_messages_never_crowd_a_claim_out(connection):
+    """Sent, given-up and cancelled rows keep their old due time: the claim's LIMIT must
+    count only open messages, or a long history would starve the new ones."""
+    long_ago = utcnow() - timedelta(days=30)
+    for status in ("sent", "gave_up", "cancelled") * 3:
+        OutboxMessageFactory(status=status, attempts=1, due_at=long_ago)
+    waiting = OutboxMessageFactory(due_at=utcnow() - timedelta(seconds=1))
+    assert [item.id for item in lease.claim_due(connection, limit=2).items] == [waiting.id]

@@ -178,6 +178,35 @@ def test_no_track_yet_is_the_sponsors_move(team):
     assert (standing.whose_move, standing.since) == (Court.SPONSOR, day(1))
 
 
+def test_a_track_with_no_steps_yet_is_the_sponsors_move_not_finished(team):
+    """Every step archived (or none written yet): nothing to do is not done."""
+    sponsor, _steps, _recruit = team
+    empty = TrackFactory(owner=sponsor)
+    waiting = UserFactory(sponsor=sponsor, track=empty, enrolled_at=T0, created_at=day(1))
+    standing = at(sponsor, waiting, day(30))
+    assert standing.status == Status.WAITING_ON_YOU
+    assert (standing.whose_move, standing.since, standing.stalled) == (Court.SPONSOR, day(1), False)
+    assert standing.percent_done == 0
+
+
+def test_idle_time_counts_from_the_unlock_even_under_a_day(team):
+    sponsor, _steps, recruit = team
+    assert at(sponsor, recruit, day(0.25)).idle_days == pytest.approx(0.25)
+    # A clock a little behind the unlock (another machine's) is no negative idleness.
+    assert at(sponsor, recruit, T0 - timedelta(minutes=5)).idle_days == 0.0
+
+
+def test_progress_is_the_share_of_steps_done_rounded(team):
+    sponsor, steps, recruit = team
+    assert at(sponsor, recruit, day(1)).percent_done == 0
+    approve(recruit, steps[0], day(0.5), day(1))
+    assert at(sponsor, recruit, day(2)).percent_done == 33
+    approve(recruit, steps[1], day(2.5), day(3))
+    assert at(sponsor, recruit, day(4)).percent_done == 67
+    approve(recruit, steps[2], day(4.5), day(5))
+    assert at(sponsor, recruit, day(6)).percent_done == 100
+
+
 def test_a_step_added_later_starts_its_clock_when_added(team):
     sponsor, steps, recruit = team
     for i, step in enumerate(steps):
