@@ -13,7 +13,11 @@ MESSAGES = {
     403: ("Not allowed", "You don't have access to this page."),
     404: ("Page not found", "There is nothing here, or it isn't yours to see."),
     405: ("Not allowed", "That page can't be used this way."),
-    413: ("File too large", "That upload is too large. Attachments can be up to 10 MB."),
+    413: (
+        "File too large",
+        "That upload is too large: attachments can be up to 10 MB. Nothing was handed in. "
+        "Go back: your answer is still in the form; choose a smaller file or leave it out.",
+    ),
     500: ("Something went wrong", "We couldn't finish that. Nothing was half-saved; try again."),
 }
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.homework import bp
-from app.homework.forms import HandInForm
+from app.homework.forms import ACCEPTED_FILES, MAX_ANSWER_LENGTH, HandInForm
 from app.services import homework as service
 from app.services.errors import InvalidTransition
 from app.services.progress import load_progress
@@ -23,16 +23,27 @@ def _login_first() -> None:
     """The recruit's own pages."""
 
 
-def _render_track(form: HandInForm, status: int = 200):  # type: ignore[no-untyped-def]
-    progress = load_progress(db.session, current_user)
+def _render_track(form: HandInForm, status: int = 200, progress=None):  # type: ignore[no-untyped-def]
     return render_template(
-        "homework/track.html", progress=progress, form=form, sponsor=current_user.sponsor
+        "homework/track.html",
+        progress=progress or load_progress(db.session, current_user),
+        form=form,
+        sponsor=current_user.sponsor,
+        max_answer=MAX_ANSWER_LENGTH,
+        accepted_files=ACCEPTED_FILES,
+        max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
     ), status
 
 
 @bp.route("/homework")
 def track():
-    return _render_track(HandInForm())
+    """The recruit's track; a sent-back step's form starts from the last answer."""
+    progress = load_progress(db.session, current_user)
+    form = HandInForm()
+    previous = service.answer_to_revise(progress)
+    if previous is not None:
+        form.answer.data, form.link.data = previous.answer, previous.link
+    return _render_track(form, progress=progress)
 
 
 @bp.route("/homework/<id:assignment_id>/hand-in", methods=["POST"])

@@ -66,4 +66,14 @@ def review(submission_id: int):
         )
     else:
         flash(f"Approved. {outcome.recruit_name} has finished the track.", "success")
-    return redirect(url_for("review.queue"))
+    return redirect(url_for("review.next_hand_in"))
+
+
+@bp.route("/review/next")
+def next_hand_in():
+    """The longest-waiting hand-in, where a decision leads (the queue when none is left).
+    Its own request, so that the decision itself stays a few statements."""
+    waiting = service.next_waiting(db.session, current_user)
+    if waiting is None:
+        return redirect(url_for("review.queue"))
+    return redirect(url_for("review.review", submission_id=waiting))

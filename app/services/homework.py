@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.mail import messages, outbox
 from app.models import MessageKind, Submission, SubmissionStatus, User, utcnow
 from app.services.errors import InvalidTransition, NotFound
-from app.services.progress import CurrentState, load_progress
+from app.services.progress import CurrentState, Progress, load_progress
 from app.services.uploads import StoredFile, UploadRejected, remove_stored, store_upload
 
 
@@ -131,3 +131,11 @@ def get_viewable_submission(session: Session, viewer: User, submission_id: int) 
     if viewer.id not in (recruit.id, recruit.sponsor_id):
         raise NotFound("No such submission.")
     return submission
+
+
+def answer_to_revise(progress: Progress) -> Submission | None:
+    """The attempt a sent-back step starts again from (the recruit adds to it instead
+    of retyping it), or None when the current step is not sent back."""
+    if progress.current is None or progress.current_state != CurrentState.CHANGES_REQUESTED:
+        return None
+    return progress.current.latest

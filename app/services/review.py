@@ -117,6 +117,16 @@ def review_queue(session: Session, sponsor: User, page: int, per_page: int) -> Q
     return QueuePage([QueueItem(*row[:5]) for row in rows], total or 0, page, per_page)
 
 
+def next_waiting(session: Session, sponsor: User) -> int | None:
+    """The id of the sponsor's longest-waiting hand-in (the queue's first line)."""
+    return session.scalar(
+        select(Submission.id)
+        .where(Submission.sponsor_id == sponsor.id, WAITING)
+        .order_by(Submission.submitted_at, Submission.id)
+        .limit(1)
+    )
+
+
 def waiting_by_sponsor(session: Session, sponsor_ids: list[int]) -> dict[int, list[Submission]]:
     """Each sponsor's hand-ins waiting for review, oldest first (archived recruits left out)."""
     rows = session.scalars(

@@ -18,3 +18,67 @@ document.addEventListener("click", async (event) => {
   clearTimeout(copyTimers.get(button));
   copyTimers.set(button, setTimeout(() => { button.textContent = button.dataset.label; }, 2000));
 });
+
+// Fields with data-max-chars: a live count under the field, and a message beside it
+// (not a silent cut) when the text is too long. The server refuses it all the same.
+function showFieldError(input, message) {
+  let box = input.parentElement.querySelector("[data-client-error]");
+  if (!message) {
+    if (box) box.remove();
+    input.removeAttribute("aria-invalid");
+    return;
+  }
+  if (!box) {
+    box = document.createElement("p");
+    box.className = "error";
+    box.dataset.clientError = "";
+    box.id = `${input.id}-client-error`;
+    box.setAttribute("role", "alert");
+    input.insertAdjacentElement("afterend", box);
+    input.setAttribute("aria-describedby", `${input.getAttribute("aria-describedby") || ""} ${box.id}`.trim());
+  }
+  box.textContent = message;
+  input.setAttribute("aria-invalid", "true");
+}
+
+function checkLength(input) {
+  const max = Number(input.dataset.maxChars);
+  const length = input.value.length;
+  const counter = document.getElementById(`${input.id}-counter`);
+  if (counter) counter.textContent = `${length.toLocaleString("en")} / ${max.toLocaleString("en")} characters`;
+  const over = length > max;
+  showFieldError(input, over
+    ? `Keep your answer under ${max.toLocaleString("en")} characters: it has ${length.toLocaleString("en")}. Nothing is lost; shorten it, or put the rest in an attachment.`
+    : "");
+  return !over;
+}
+
+// File inputs with data-max-bytes: a file over the limit is refused before it uploads.
+function checkFile(input) {
+  const max = Number(input.dataset.maxBytes);
+  const file = input.files && input.files[0];
+  if (file && file.size > max) {
+    const mb = (bytes) => (bytes / 1048576).toFixed(1);
+    showFieldError(input, `That file is ${mb(file.size)} MB: attachments can be up to ${mb(max)} MB. Choose a smaller file, or hand in without it.`);
+    input.value = "";
+    return false;
+  }
+  showFieldError(input, "");
+  return true;
+}
+
+document.addEventListener("input", (event) => {
+  if (event.target.matches("[data-max-chars]")) checkLength(event.target);
+});
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-max-bytes]")) checkFile(event.target);
+});
+document.addEventListener("submit", (event) => {
+  const fields = event.target.querySelectorAll("[data-max-chars]");
+  const bad = [...fields].find((input) => !checkLength(input));
+  if (bad) {
+    event.preventDefault();
+    bad.focus();
+  }
+});
+document.querySelectorAll("[data-max-chars]").forEach(checkLength);

@@ -283,6 +283,9 @@ ROUTES: dict[tuple[str, str], tuple[Case, ...]] = {
     ("email.digest_preview", "GET"): (Case(fixed("/digest"), expect(LOGIN, 200)),),
     ("homework.track", "GET"): (Case(fixed("/homework"), expect(LOGIN, 200)),),
     ("review.queue", "GET"): (Case(fixed("/review"), expect(LOGIN, 200)),),
+    # Each user to their own queue's first hand-in, or their (empty) queue: whose it
+    # is, is the next test's to check.
+    ("review.next_hand_in", "GET"): (Case(fixed("/review/next"), expect(LOGIN, 302)),),
     ("tracks.index", "GET"): (Case(fixed("/tracks"), expect(LOGIN, 200)),),
     ("tracks.index", "POST"): (
         Case(

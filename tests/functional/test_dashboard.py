@@ -73,9 +73,9 @@ def board(app):
 
 def row_names(html: str) -> list[str]:
     """The names in the recruits table, top to bottom."""
-    if '<table class="recruits">' not in html:
+    if '<table class="recruits stack">' not in html:
         return []
-    table = html.split('<table class="recruits">', 1)[1].split("</table>", 1)[0]
+    table = html.split('<table class="recruits stack">', 1)[1].split("</table>", 1)[0]
     return re.findall(r'<a href="/recruits/\d+">([^<]+)</a>', unescape(table))
 
 

@@ -176,7 +176,9 @@ def test_review_queue_request_changes_then_approve_unlocks_next_step(client, aut
 
     auth.login(recruit)
     page = client.get("/homework").text
-    assert "Changes requested: Add more detail" in page
+    assert "Sponsor Sam asked for changes" in page and "<blockquote>Add more detail" in page
+    # The form starts from the answer sent back.
+    assert re.search(r'<textarea[^>]*name="answer"[^>]*>\s*Attempt one</textarea>', page)
     assert "Instructions for step 2 only" not in page
     hand_in(client, first, answer="Attempt two")
     auth.logout()
@@ -371,3 +373,34 @@ def test_the_queue_lists_only_this_sponsors_hand_ins_oldest_first_a_page_at_a_ti
     assert rows(second) == [("Dora", "1", "2 days")]
     assert "Waiting for your review (4)" in first
     assert stranger.recruit.name not in first + second
+
+
+def test_a_decision_leads_to_the_next_hand_in_in_queue_order_then_to_the_queue(client, auth, db):
+    _upline, sponsor, track, rita, otto = make_team(2)
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    older = SubmissionFactory(
+        recruit=otto, assignment=track.assignments[0], submitted_at=now - timedelta(days=2)
+    )
+    newer = SubmissionFactory(
+        recruit=rita, assignment=track.assignments[0], submitted_at=now - timedelta(days=1)
+    )
+    SubmissionFactory(submitted_at=now - timedelta(days=9))  # another sponsor's: never next
+    auth.login(sponsor)
+    for decided, then in ((newer, older), (older, None)):
+        url = f"/review/{decided.id}"
+        response = post_form(client, url, {"feedback": "", "approve": "1"}, page=url)
+        assert response.headers["Location"] == "/review/next"
+        onward = client.get("/review/next")
+        assert onward.headers["Location"] == (f"/review/{then.id}" if then else "/review")
+    page = client.get(f"/review/{older.id}").text
+    assert f'href="/recruits/{otto.id}"' in page
+
+
+@pytest.mark.parametrize("link", ["ftp://files.example.com/names.txt", "javascript:alert(1)"])
+def test_a_bad_link_gets_one_clear_line(client, auth, db, link):
+    _upline, _sponsor, track, recruit, _other = make_team(1)
+    auth.login(recruit)
+    page = hand_in(client, track.assignments[0], link=link).text
+    (box,) = re.findall(r'id="link-error">(.*?)</div>', page, re.S)
+    errors = re.findall(r'<p class="error">([^<]*)</p>', box)
+    assert errors == ["Use a link that starts with http:// or https://."]
