@@ -41,6 +41,7 @@ class QueueItem(NamedTuple):
     """One line of the queue: just what the list shows (no answers, no full rows)."""
 
     id: int
+    recruit_id: int
     recruit_name: str
     assignment_title: str
     attempt: int
@@ -78,6 +79,7 @@ def _queue_page_statement():  # type: ignore[no-untyped-def]
     return (
         select(
             on_page.c.id,
+            on_page.c.recruit_id,
             User.name,
             Assignment.title,
             on_page.c.attempt,
@@ -114,7 +116,7 @@ def review_queue(session: Session, sponsor: User, page: int, per_page: int) -> Q
         total = session.scalar(
             select(func.count()).where(Submission.sponsor_id == sponsor.id, WAITING)
         )
-    return QueuePage([QueueItem(*row[:5]) for row in rows], total or 0, page, per_page)
+    return QueuePage([QueueItem(*row[:6]) for row in rows], total or 0, page, per_page)
 
 
 def next_waiting(session: Session, sponsor: User) -> int | None:

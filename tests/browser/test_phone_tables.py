@@ -48,6 +48,7 @@ def test_every_rows_main_action_is_on_a_phones_screen(live_server: str, new_cont
 
     page.goto(f"{live_server}/review")
     inside_the_screen(page, page.get_by_role("link", name="Review "))
+    inside_the_screen(page, page.locator('td[data-label="Recruit"] a'))  # names, as links
     queue = page.locator("table.stack")
     assert queue.evaluate("t => getComputedStyle(t).display") == "block"  # cards, not a grid
     expect(queue.locator('td[data-label="Waiting"]').first).to_be_visible()

@@ -362,7 +362,7 @@ def test_the_queue_lists_only_this_sponsors_hand_ins_oldest_first_a_page_at_a_ti
     first, second = client.get("/review").text, client.get("/review?page=2").text
 
     def rows(page: str) -> list[tuple[str, str, str]]:
-        cells = r"<td[^>]*>(\w+) Recruit</td>\s*<td[^>]*>Step 1 title</td>\s*"
+        cells = r"<td[^>]*><a [^>]*>(\w+) Recruit</a></td>\s*<td[^>]*>Step 1 title</td>\s*"
         return re.findall(cells + r"<td[^>]*>(\d+)</td>\s*<td[^>]*>([^<]+)</td>", page)
 
     assert rows(first) == [
