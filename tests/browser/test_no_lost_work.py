@@ -15,6 +15,11 @@ SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "hei
 TWELVE_NAMES = "\n".join(f"{n}. Name number {n}" for n in range(1, 13))
 ACCENT = "rgb(31, 111, 92)"  # --accent in style.css
 ERROR_RED = "rgb(164, 38, 44)"  # --bad
+ELEVEN_MB_PDF = {
+    "name": "names.pdf",
+    "mimeType": "application/pdf",
+    "buffer": b"%PDF-" + b"0" * (11 * 1024 * 1024),
+}
 
 
 def sent_back_team():  # type: ignore[no-untyped-def]
@@ -29,6 +34,15 @@ def sent_back_team():  # type: ignore[no-untyped-def]
         feedback="Great start: add eight more names.",
     )
     return sponsor, track, recruit
+
+
+def new_recruit_on_homework(live_server: str, new_context, **context):  # type: ignore[no-untyped-def]
+    """A new recruit of a fresh team, logged in, on their homework page."""
+    _upline, _sponsor, _track, recruit, _other = make_team()
+    page = new_context(**context).new_page()
+    log_in(page, live_server, recruit.email)
+    page.goto(f"{live_server}/homework")
+    return page
 
 
 def answer_box(page: Page):  # type: ignore[no-untyped-def]
@@ -59,10 +73,7 @@ def test_a_sent_back_step_opens_with_the_last_answer_and_the_feedback_as_feedbac
 def test_an_answer_over_the_limit_is_refused_beside_the_field_with_the_text_kept(
     live_server: str, new_context, size: str
 ) -> None:
-    _upline, _sponsor, _track, recruit, _other = make_team()
-    page = new_context(viewport=SIZES[size]).new_page()
-    log_in(page, live_server, recruit.email)
-    page.goto(f"{live_server}/homework")
+    page = new_recruit_on_homework(live_server, new_context, viewport=SIZES[size])
     pasted = "x" * 25_000
     answer_box(page).focus()
     page.keyboard.insert_text(pasted)  # as a paste: no maxlength cuts it to 20,000
@@ -76,10 +87,7 @@ def test_an_answer_over_the_limit_is_refused_beside_the_field_with_the_text_kept
 def test_without_javascript_the_server_refuses_a_long_answer_and_keeps_it(
     live_server: str, new_context
 ) -> None:
-    _upline, _sponsor, _track, recruit, _other = make_team()
-    page = new_context(java_script_enabled=False).new_page()
-    log_in(page, live_server, recruit.email)
-    page.goto(f"{live_server}/homework")
+    page = new_recruit_on_homework(live_server, new_context, java_script_enabled=False)
     answer_box(page).focus()
     page.keyboard.insert_text("y" * 25_000)
     page.get_by_role("button", name="Hand in “Step 1 title”").click()
@@ -91,10 +99,7 @@ def test_without_javascript_the_server_refuses_a_long_answer_and_keeps_it(
 def test_a_file_over_the_limit_is_refused_before_it_uploads(
     live_server: str, new_context, size: str
 ) -> None:
-    _upline, _sponsor, _track, recruit, _other = make_team()
-    page = new_context(viewport=SIZES[size]).new_page()
-    log_in(page, live_server, recruit.email)
-    page.goto(f"{live_server}/homework")
+    page = new_recruit_on_homework(live_server, new_context, viewport=SIZES[size])
     picker = page.get_by_label("Attachment (optional)")
     assert "application/pdf" in (picker.get_attribute("accept") or "")
     answer_box(page).fill("My fifty names are in the file.")
@@ -102,12 +107,7 @@ def test_a_file_over_the_limit_is_refused_before_it_uploads(
     page.on(
         "request", lambda request: posts.append(request.url) if request.method == "POST" else None
     )
-    big = {
-        "name": "names.pdf",
-        "mimeType": "application/pdf",
-        "buffer": b"%PDF-" + b"0" * (11 * 1024 * 1024),
-    }
-    picker.set_input_files(big)
+    picker.set_input_files(ELEVEN_MB_PDF)
     expect(page.get_by_role("alert")).to_contain_text("That file is 11.0 MB")
     assert picker.evaluate("input => input.files.length") == 0
     assert posts == []
@@ -117,17 +117,9 @@ def test_a_file_over_the_limit_is_refused_before_it_uploads(
 def test_without_javascript_a_file_over_the_limit_gets_a_page_that_says_go_back(
     live_server: str, new_context
 ) -> None:
-    _upline, _sponsor, _track, recruit, _other = make_team()
-    page = new_context(java_script_enabled=False).new_page()
-    log_in(page, live_server, recruit.email)
-    page.goto(f"{live_server}/homework")
+    page = new_recruit_on_homework(live_server, new_context, java_script_enabled=False)
     answer_box(page).fill("My fifty names are in the file.")
-    big = {
-        "name": "names.pdf",
-        "mimeType": "application/pdf",
-        "buffer": b"%PDF-" + b"0" * (11 * 1024 * 1024),
-    }
-    page.get_by_label("Attachment (optional)").set_input_files(big)
+    page.get_by_label("Attachment (optional)").set_input_files(ELEVEN_MB_PDF)
     page.get_by_role("button", name="Hand in “Step 1 title”").click()
     expect(page.get_by_role("heading", name="File too large")).to_be_visible()
     expect(page.get_by_text("Go back: your answer is still in the form")).to_be_visible()
