@@ -408,6 +408,21 @@ def test_everything_a_recruit_types_is_escaped_on_every_page_that_shows_it(clien
 NOW = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)  # Wed 2 Dec 09:00 in Auckland (NZDT, +13)
 
 
+def check_in_typed_in(client, auth, board, db, zone: str, typed: str):  # type: ignore[no-untyped-def]
+    """The sponsor, living in `zone`, logs a check-in at the wall-clock time `typed`, at NOW."""
+    with time_machine.travel(NOW, tick=False):
+        board["sponsor"].timezone = zone
+        db.session.commit()
+        auth.login(board["sponsor"])
+        stalled = board["stalled"]
+        return post_form(
+            client,
+            f"/recruits/{stalled.id}/check-ins",
+            {"happened_at": typed, "channel": "call", "outcome": "reached"},
+            page=f"/recruits/{stalled.id}",
+        )
+
+
 @pytest.mark.parametrize(
     ("zone", "typed", "stored"),
     [
@@ -422,17 +437,7 @@ NOW = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)  # Wed 2 Dec 09:00 in Auckland (N
 def test_a_check_in_typed_in_the_sponsors_zone_is_stored_as_that_moment(
     client, auth, board, db, zone, typed, stored
 ):
-    with time_machine.travel(NOW, tick=False):
-        board["sponsor"].timezone = zone
-        db.session.commit()
-        auth.login(board["sponsor"])
-        stalled = board["stalled"]
-        response = post_form(
-            client,
-            f"/recruits/{stalled.id}/check-ins",
-            {"happened_at": typed, "channel": "call", "outcome": "reached"},
-            page=f"/recruits/{stalled.id}",
-        )
+    response = check_in_typed_in(client, auth, board, db, zone, typed)
     assert response.status_code == 302, unescape(response.text)[-600:]
     assert db.session.scalar(select(CheckIn.happened_at)) == stored
 
@@ -454,17 +459,7 @@ def test_a_check_in_typed_in_the_sponsors_zone_is_stored_as_that_moment(
 def test_not_in_the_future_is_judged_in_the_sponsors_zone(
     client, auth, board, db, zone, typed, accepted
 ):
-    with time_machine.travel(NOW, tick=False):
-        board["sponsor"].timezone = zone
-        db.session.commit()
-        auth.login(board["sponsor"])
-        stalled = board["stalled"]
-        response = post_form(
-            client,
-            f"/recruits/{stalled.id}/check-ins",
-            {"happened_at": typed, "channel": "call", "outcome": "reached"},
-            page=f"/recruits/{stalled.id}",
-        )
+    response = check_in_typed_in(client, auth, board, db, zone, typed)
     assert (response.status_code == 302) is accepted
     if not accepted:
         assert "A check-in can't be in the future." in unescape(response.text)
