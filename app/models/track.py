@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,6 +32,10 @@ class Track(Base):
             sqlite_where=text("is_default"),
             postgresql_where=text("is_default"),
         ),
+        # New recruits can't be sent to a track that is put away.
+        CheckConstraint(
+            "NOT (is_default AND archived_at IS NOT NULL)", name="archived_not_default"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,12 +45,21 @@ class Track(Base):
     is_default: Mapped[bool] = mapped_column(default=False)
     # Bumped by every structural edit so concurrent edits of one track queue up.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Set when the first person is put on the track, never cleared: a track somebody
+    # has been on (maybe without handing anything in) can be archived, never deleted.
+    ever_enrolled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set while the track is put away: out of the list, the default and the track selector.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="track", order_by="Assignment.position"
     )
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Assignment(Base):

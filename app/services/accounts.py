@@ -15,8 +15,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.mail import messages, outbox
 from app.mail.unsubscribe import EmailKind
-from app.models import AuditAction, MessageKind, Track, User, normalize_email, utcnow
-from app.services import audit, sessions, throttle
+from app.models import AuditAction, MessageKind, User, normalize_email, utcnow
+from app.services import audit, sessions, throttle, tracks
 from app.services.errors import EmailTaken, InvalidResetLink, InviteInvalid
 
 # A real hash to compare against when the account does not exist, so a miss costs
@@ -64,15 +64,12 @@ def register_user(
     """Create an account; through an invite it joins the sponsor and their default track."""
     now = now or utcnow()
     sponsor = find_sponsor_by_invite(session, invite_token) if invite_token else None
-    default_track_id = None
-    if sponsor is not None:
-        default_track_id = session.scalar(
-            select(Track.id).where(Track.owner_id == sponsor.id, Track.is_default.is_(True))
-        )
+    password_hash = hash_password(password)  # before the track's lock: it takes a while
+    default_track_id = tracks.enrol_newcomer(session, sponsor) if sponsor else None
     user = User(
         name=name.strip(),
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         timezone=timezone,
         sponsor_id=sponsor.id if sponsor else None,
         track_id=default_track_id,

@@ -4,18 +4,25 @@ Positions are 1-based and gap-free among a track's active assignments, unique in
 the database. Every structural edit first bumps the track's version with an UPDATE,
 which takes the row lock on PostgreSQL and the write lock on SQLite, so concurrent
 edits of one track run one after another and each sees the other's result.
+
+Whole tracks are archived (never while somebody active is on them), restored, copied,
+previewed, and deleted only when nobody was ever on them: putting somebody on a track
+takes the same lock and sets `ever_enrolled`, so a deletion can't race an enrolment.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import Assignment, AuditAction, Track, User, utcnow
+from app.models import Assignment, AuditAction, Submission, Track, User, utcnow
 from app.services import audit
 from app.services.errors import InvalidTransition, NotFound
+from app.services.progress import Progress, compute_progress
 
 
 def tracks_of(session: Session, owner: User) -> list[Track]:
@@ -24,6 +31,41 @@ def tracks_of(session: Session, owner: User) -> list[Track]:
             select(Track).where(Track.owner_id == owner.id).order_by(Track.created_at, Track.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class TrackSummary:
+    """One line of the tracks list."""
+
+    track: Track
+    steps: int  # active assignments
+    recruits: int  # people on the track now, archived ones left out
+
+
+def track_summaries(session: Session, owner: User) -> list[TrackSummary]:
+    """The owner's tracks with their counts, in one statement whatever their number."""
+    steps = (
+        select(Assignment.track_id, func.count().label("steps"))
+        .join(Track, Track.id == Assignment.track_id)
+        .where(Track.owner_id == owner.id, Assignment.position.is_not(None))
+        .group_by(Assignment.track_id)
+        .subquery()
+    )
+    recruits = (
+        select(User.track_id, func.count().label("recruits"))
+        .join(Track, Track.id == User.track_id)
+        .where(Track.owner_id == owner.id, User.archived_at.is_(None))
+        .group_by(User.track_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Track, func.coalesce(steps.c.steps, 0), func.coalesce(recruits.c.recruits, 0))
+        .outerjoin(steps, steps.c.track_id == Track.id)
+        .outerjoin(recruits, recruits.c.track_id == Track.id)
+        .where(Track.owner_id == owner.id)
+        .order_by(Track.created_at, Track.id)
+    )
+    return [TrackSummary(track, steps, recruits) for track, steps, recruits in rows]
 
 
 def get_own_track(session: Session, owner: User, track_id: int) -> Track:
@@ -75,23 +117,151 @@ def _make_default(session: Session, owner: User, track: Track, now: datetime | N
     track.is_default = True
     session.flush()
     # Recruits who joined before the sponsor had any track start on this one now.
-    session.execute(
+    backfilled = session.execute(
         update(User)
         .where(User.sponsor_id == owner.id, User.track_id.is_(None))
         .values(track_id=track.id, enrolled_at=now or utcnow())
     )
+    if backfilled.rowcount:
+        track.ever_enrolled = True
 
 
 def make_default(session: Session, owner: User, track: Track) -> None:
     """New recruits joining through the invite link start on this track."""
+    _lock_track(session, track.id)
+    session.refresh(track)
+    if track.archived_at is not None:
+        message = f"“{track.name}” is archived: restore it before making it the default."
+        session.rollback()  # release the track lock taken above
+        raise InvalidTransition(message)
     _make_default(session, owner, track)
     session.commit()
 
 
+def enrol_newcomer(session: Session, sponsor: User) -> int | None:
+    """The id of the sponsor's default track, where a newcomer starts, marked as having
+    had somebody on it (so it is never deleted), in the caller's transaction; None when
+    the sponsor has no default. One UPDATE: it waits for an archive of the track."""
+    return session.execute(
+        update(Track)
+        .where(Track.owner_id == sponsor.id, Track.is_default.is_(True))
+        .values(ever_enrolled=True)
+        .returning(Track.id)
+    ).scalar_one_or_none()
+
+
+def _recruits_on(session: Session, track_id: int) -> int:
+    """People on the track now; archived recruits don't count."""
+    on_it = select(func.count()).where(User.track_id == track_id, User.archived_at.is_(None))
+    return session.scalar(on_it) or 0
+
+
+def _people(count: int) -> str:
+    return "1 recruit is" if count == 1 else f"{count} recruits are"
+
+
+def archive_track(session: Session, track: Track, now: datetime | None = None) -> bool:
+    """Put the whole track away, refused while anybody active is on it (archived recruits
+    may stay: their history is on it). Returns whether it was the default, which it
+    stops being: new recruits then start on no track until another is made the default."""
+    _lock_track(session, track.id)
+    session.refresh(track)
+    refusal = None
+    if track.archived_at is not None:
+        refusal = f"“{track.name}” is already archived."
+    elif on_it := _recruits_on(session, track.id):
+        refusal = (
+            f"“{track.name}” can't be archived: {_people(on_it)} on it. Move them to "
+            "another track first (from each recruit's page), then archive it."
+        )
+    if refusal:
+        session.rollback()  # release the track lock taken above
+        raise InvalidTransition(refusal)
+    was_default = track.is_default
+    track.is_default = False
+    track.archived_at = now or utcnow()
+    session.commit()
+    return was_default
+
+
+def restore_track(session: Session, track: Track) -> None:
+    """Bring an archived track back to the list (not as the default)."""
+    _lock_track(session, track.id)
+    session.refresh(track)
+    if track.archived_at is None:
+        message = f"“{track.name}” is not archived."
+        session.rollback()
+        raise InvalidTransition(message)
+    track.archived_at = None
+    session.commit()
+
+
+def deletion_refusal(session: Session, track: Track) -> str | None:
+    """Why the track must be kept (somebody was on it, or handed in to it), or None."""
+    on_it, handed_in = session.execute(
+        select(
+            exists().where(User.track_id == track.id),
+            exists().where(
+                Assignment.track_id == track.id, Submission.assignment_id == Assignment.id
+            ),
+        )
+    ).one()
+    if not (track.ever_enrolled or on_it or handed_in):
+        return None
+    what = "has hand-ins" if handed_in else "has had recruits on it"
+    return (
+        f"“{track.name}” {what}, so it can't be deleted: their history needs it. "
+        "Archive it instead: it leaves your list, and you can restore it."
+    )
+
+
+def delete_track(session: Session, track: Track) -> bool:
+    """Delete a track nobody was ever on, with its assignments, in one transaction;
+    checked under the track's lock, with the foreign keys behind the check. Returns
+    whether it was the default (the owner then has none)."""
+    _lock_track(session, track.id)
+    session.refresh(track)
+    refusal = deletion_refusal(session, track)
+    if refusal is None:
+        was_default = track.is_default
+        try:
+            session.execute(delete(Assignment).where(Assignment.track_id == track.id))
+            session.execute(delete(Track).where(Track.id == track.id))
+            session.commit()
+            return was_default
+        except IntegrityError:  # somebody started on it or handed in all the same
+            refusal = "Somebody started on this track just now, so it can't be deleted."
+    session.rollback()
+    raise InvalidTransition(refusal)
+
+
+def copy_track(session: Session, owner: User, track: Track) -> Track:
+    """A new track of the owner's with the track's active steps, never the default."""
+    return duplicate_track(
+        session, owner, track, name=f"Copy of {track.name}", default_if_none=False
+    )
+
+
+def preview(session: Session, track: Track, now: datetime | None = None) -> Progress:
+    """What a recruit put on the track now sees: the first step open, the rest locked."""
+    active = session.scalars(
+        select(Assignment)
+        .where(Assignment.track_id == track.id, Assignment.position.is_not(None))
+        .order_by(Assignment.position)
+    ).all()
+    return compute_progress(active, (), now or utcnow())
+
+
 def duplicate_track(
-    session: Session, owner: User, source: Track, *, name: str | None = None
+    session: Session,
+    owner: User,
+    source: Track,
+    *,
+    name: str | None = None,
+    default_if_none: bool = True,
 ) -> Track:
-    """A copy of the source's active assignments, owned by `owner`, free to change."""
+    """A copy of the source's active assignments, owned by `owner`, free to change; it
+    becomes the default when the owner has none, unless `default_if_none` is False."""
     copy = Track(
         owner=owner,
         name=(name or f"{source.name} (copy)")[:120],
@@ -111,12 +281,11 @@ def duplicate_track(
                 stall_threshold_days=original.stall_threshold_days,
             )
         )
-    has_default = session.scalar(
+    if default_if_none and not session.scalar(
         select(func.count()).where(
             Track.owner_id == owner.id, Track.is_default.is_(True), Track.id != copy.id
         )
-    )
-    if not has_default:
+    ):
         _make_default(session, owner, copy)
     session.commit()
     return copy
@@ -267,6 +436,13 @@ def assign_track(
         raise NotFound("No such recruit or track.")
     if recruit.track_id == track.id:
         return
+    _lock_track(session, track.id)  # an archive of the track waits, then sees the recruit
+    session.refresh(track)
+    if track.archived_at is not None:
+        message = f"“{track.name}” is archived: restore it before putting anyone on it."
+        session.rollback()
+        raise InvalidTransition(message)
+    track.ever_enrolled = True
     recruit.track_id = track.id
     recruit.enrolled_at = now or utcnow()
     audit.record(session, sponsor, AuditAction.TRACK_CHANGED, recruit, f"to “{track.name}”")

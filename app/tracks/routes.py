@@ -1,5 +1,6 @@
-"""The sponsor's tracks: list and create, edit, reorder, archive and restore steps, and
-put a recruit on another track. Every id in a URL is looked up among the sponsor's own."""
+"""The sponsor's tracks: list (with counts) and create, copy, preview, archive, restore
+and delete unused tracks; edit, reorder, archive and restore steps; put a recruit on
+another track. Every id in a URL is looked up among the sponsor's own."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ from app.services.errors import InvalidTransition
 from app.services.people import get_own_recruit
 from app.tracks import bp
 from app.tracks.forms import AssignmentForm, AssignTrackForm, MoveForm, TrackForm
+
+NO_DEFAULT_NOW = (
+    " It was your default track: until you make another one the default, new recruits"
+    " start with no homework."
+)
 
 
 @bp.before_request
@@ -39,10 +45,14 @@ def index():
         )
         flash(f"Track “{track.name}” created. Now add its first assignment.", "success")
         return redirect(url_for("tracks.detail", track_id=track.id))
+    summaries = service.track_summaries(db.session, current_user)
+    active = [s for s in summaries if not s.track.is_archived]
     return render_template(
         "tracks/index.html",
         form=form,
-        tracks=service.tracks_of(db.session, current_user),
+        tracks=active,
+        archived_tracks=[s for s in summaries if s.track.is_archived],
+        has_default=any(s.track.is_default for s in active),
         sponsor_track=service.sponsor_default_track(db.session, current_user),
         confirm_form=ConfirmForm(),
     ), form_status(form)
@@ -79,6 +89,7 @@ def detail(track_id: int):
         form=form,
         active=active,
         archived=archived,
+        deletable=service.deletion_refusal(db.session, track) is None,
         confirm_form=ConfirmForm(),
     ), form_status(form)
 
@@ -87,9 +98,88 @@ def detail(track_id: int):
 def make_default(track_id: int):
     track = _own_track(track_id)
     if ConfirmForm().validate_on_submit():
-        service.make_default(db.session, current_user, track)
-        flash(f"New recruits will now start on “{track.name}”.", "success")
+        try:
+            service.make_default(db.session, current_user, track)
+            flash(f"New recruits will now start on “{track.name}”.", "success")
+        except InvalidTransition as exc:
+            flash(str(exc), "error")
     return redirect(url_for("tracks.detail", track_id=track.id))
+
+
+@bp.route("/tracks/<id:track_id>/copy", methods=["POST"])
+def copy_track(track_id: int):
+    """A copy of one of your own tracks, to change without touching the original."""
+    track = _own_track(track_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("tracks.detail", track_id=track.id))
+    copy = service.copy_track(db.session, current_user, track)
+    flash(f"Copied “{track.name}” as “{copy.name}”. Change it as you like.", "success")
+    return redirect(url_for("tracks.detail", track_id=copy.id))
+
+
+@bp.route("/tracks/<id:track_id>/preview")
+def preview(track_id: int):
+    """The track as a recruit sees it on their first day; nothing here can be sent."""
+    track = _own_track(track_id)
+    return render_template(
+        "tracks/preview.html",
+        track=track,
+        progress=service.preview(db.session, track),
+        sponsor=current_user,
+        preview=True,
+    )
+
+
+@bp.route("/tracks/<id:track_id>/archive", methods=["POST"])
+def archive_track(track_id: int):
+    track = _own_track(track_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            was_default = service.archive_track(db.session, track)
+        except InvalidTransition as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("tracks.detail", track_id=track.id))
+        flash(
+            f"“{track.name}” archived: it is under “Archived tracks”, ready to restore."
+            + (NO_DEFAULT_NOW if was_default else ""),
+            "success",
+        )
+    return redirect(url_for("tracks.index"))
+
+
+@bp.route("/tracks/<id:track_id>/restore", methods=["POST"])
+def restore_track(track_id: int):
+    track = _own_track(track_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            service.restore_track(db.session, track)
+            flash(f"“{track.name}” is back in your tracks.", "success")
+        except InvalidTransition as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("tracks.index"))
+
+
+@bp.route("/tracks/<id:track_id>/delete", methods=["GET", "POST"])
+def delete_track(track_id: int):
+    """GET asks for confirmation (or says why the track must be kept); POST deletes."""
+    track = _own_track(track_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "tracks/delete.html",
+            track=track,
+            steps=len(track.assignments),  # archived ones go too
+            refusal=service.deletion_refusal(db.session, track),
+            confirm_form=form,
+        )
+    name = track.name
+    try:
+        was_default = service.delete_track(db.session, track)
+    except InvalidTransition as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("tracks.detail", track_id=track_id))
+    flash(f"“{name}” deleted." + (NO_DEFAULT_NOW if was_default else ""), "success")
+    return redirect(url_for("tracks.index"))
 
 
 @bp.route("/tracks/<id:track_id>/assignments/new", methods=["GET", "POST"])
@@ -170,16 +260,21 @@ def restore_assignment(assignment_id: int):
 
 @bp.route("/recruits/<id:recruit_id>/track", methods=["POST"])
 def assign_track(recruit_id: int):
-    """Put a recruit on another of your tracks."""
+    """Put a recruit on another of your tracks (archived ones are not offered)."""
     recruit = get_own_recruit(db.session, current_user, recruit_id)
     form = AssignTrackForm()
     form.track_id.choices = [
-        SelectChoice(t.id, t.name) for t in service.tracks_of(db.session, current_user)
+        SelectChoice(t.id, t.name)
+        for t in service.tracks_of(db.session, current_user)
+        if not t.is_archived
     ]
     if form.validate_on_submit():
         track = _own_track(form.track_id.data)
-        service.assign_track(db.session, current_user, recruit, track)
-        flash(f"{recruit.name} is now on “{track.name}”.", "success")
+        try:
+            service.assign_track(db.session, current_user, recruit, track)
+            flash(f"{recruit.name} is now on “{track.name}”.", "success")
+        except InvalidTransition as exc:
+            flash(str(exc), "error")
     else:
         flash("Choose one of your tracks.", "error")
     return redirect(url_for("dashboard.recruit", recruit_id=recruit.id))

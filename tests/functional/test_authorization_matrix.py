@@ -29,7 +29,7 @@ from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 from app import create_app
 from app.extensions import db
 from app.mail.unsubscribe import EmailKind, unsubscribe_token
-from app.models import SubmissionStatus, User, utcnow
+from app.models import SubmissionStatus, Track, User, utcnow
 from app.services import accounts
 from config import TestingConfig
 from tests.conftest import PASSWORD
@@ -148,6 +148,11 @@ def assignment_form(_w: World) -> dict:
 def approve_step_one(w: World) -> None:
     """The owner's first step is approved, so their step 2 is open for a hand-in."""
     decide_submission(w, SubmissionStatus.APPROVED)
+
+
+def archive_second_track(w: World) -> None:
+    db.session.get(Track, w.second_track).archived_at = utcnow()
+    db.session.commit()
 
 
 def archive_owner(w: World) -> None:
@@ -362,6 +367,36 @@ ROUTES: dict[tuple[str, str], tuple[Case, ...]] = {
     ("tracks.make_default", "POST"): (
         Case(
             lambda w: f"/tracks/{w.second_track}/default",
+            SPONSOR_ONLY_ACTION,
+            writes=only(SPONSOR),
+        ),
+    ),
+    # Whole tracks: the second track has nobody on it, so it can be archived and deleted.
+    ("tracks.copy_track", "POST"): (
+        Case(track_url("/copy"), SPONSOR_ONLY_ACTION, writes=only(SPONSOR)),
+    ),
+    ("tracks.preview", "GET"): (Case(track_url("/preview"), SPONSOR_ONLY_PAGE),),
+    ("tracks.archive_track", "POST"): (
+        Case(
+            lambda w: f"/tracks/{w.second_track}/archive",
+            SPONSOR_ONLY_ACTION,
+            writes=only(SPONSOR),
+        ),
+    ),
+    ("tracks.restore_track", "POST"): (
+        Case(
+            lambda w: f"/tracks/{w.second_track}/restore",
+            SPONSOR_ONLY_ACTION,
+            writes=only(SPONSOR),
+            setup=archive_second_track,
+        ),
+    ),
+    ("tracks.delete_track", "GET"): (
+        Case(lambda w: f"/tracks/{w.second_track}/delete", SPONSOR_ONLY_PAGE),
+    ),
+    ("tracks.delete_track", "POST"): (
+        Case(
+            lambda w: f"/tracks/{w.second_track}/delete",
             SPONSOR_ONLY_ACTION,
             writes=only(SPONSOR),
         ),

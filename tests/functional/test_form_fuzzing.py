@@ -963,9 +963,21 @@ ONE_BUTTON_FORMS = {
     "restore assignment": (SPONSOR, lambda w: f"/assignments/{w.archived_step}/restore"),
     "make default": (SPONSOR, lambda w: f"/tracks/{w.second_track}/default"),
     "copy sponsor's track": (SPONSOR, lambda _w: "/tracks/copy-sponsor"),
+    "copy track": (SPONSOR, lambda w: f"/tracks/{w.track}/copy"),
+    "archive track": (SPONSOR, lambda w: f"/tracks/{w.second_track}/archive"),
+    "restore track": (SPONSOR, lambda w: f"/tracks/{w.second_track}/restore"),
+    "delete track": (SPONSOR, lambda w: f"/tracks/{unused_track(w)}/delete"),
     "new invite link": (OWNER, lambda _w: "/invite/regenerate"),
     "log out": (OWNER, lambda _w: "/logout"),
 }
+
+
+def unused_track(world: World) -> int:
+    """A new track of the sponsor's that nobody was on, for each deletion to delete."""
+    track = Track(owner_id=world.sponsor, name="Never used", description="")
+    db.session.add(track)
+    db.session.commit()
+    return track.id
 
 
 def test_one_button_forms_with_generated_csrf_tokens(app):
@@ -1039,6 +1051,10 @@ FUZZED_POST_ROUTES = {
     "tracks.restore_assignment",
     "tracks.make_default",
     "tracks.copy_sponsor_track",
+    "tracks.copy_track",
+    "tracks.archive_track",
+    "tracks.restore_track",
+    "tracks.delete_track",
     "dashboard.regenerate_invite",
     "auth.logout",
 }

@@ -14,7 +14,7 @@ from sqlalchemy import Index, MetaData, inspect, text
 
 from app.extensions import db
 from tests.conftest import IsolatedCliRunner, mail_server_for
-from tests.factories import UserFactory, make_track
+from tests.factories import UserFactory
 
 MONDAY = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -118,6 +118,28 @@ def test_upgrade_copies_each_recruits_sponsor_onto_their_hand_ins(app_on_own_dat
         assert notification.scalar_one() == 1
 
 
+def one_step_track_in_sql(owner_id: int) -> int:
+    """A track with one step, written in SQL: at an old revision the tracks table lacks
+    columns the models (and so the factories) write."""
+    when = (MONDAY - timedelta(days=40)).strftime("%Y-%m-%d %H:%M:%S")
+    with db.engine.begin() as connection:
+        track_id = connection.execute(
+            text(
+                "INSERT INTO tracks (owner_id, name, description, is_default, created_at)"
+                " VALUES (:owner, 'T', '', true, :when) RETURNING id"
+            ),
+            {"owner": owner_id, "when": when},
+        ).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO assignments (track_id, position, title, instructions, deliverable,"
+                " activated_at, created_at) VALUES (:track, 1, 'A', '', '', :when, :when)"
+            ),
+            {"track": track_id, "when": when},
+        )
+    return track_id
+
+
 def test_the_outbox_keeps_every_sent_digest_week_so_none_goes_twice(app_on_own_database):
     """08c7e75df1d4 moves digest_deliveries and notifications into outbox_messages: a
     week already sent stays sent (the next run skips it), a failed week is composed again,
@@ -127,7 +149,9 @@ def test_the_outbox_keeps_every_sent_digest_week_so_none_goes_twice(app_on_own_d
     sent, failed = UserFactory(name="Sent Sofia"), UserFactory(name="Failed Fred")
     for sponsor in (sent, failed):
         UserFactory(
-            sponsor=sponsor, track=make_track(sponsor, 1), enrolled_at=MONDAY - timedelta(days=30)
+            sponsor=sponsor,
+            track_id=one_step_track_in_sql(sponsor.id),
+            enrolled_at=MONDAY - timedelta(days=30),
         )
     sent, failed = _Who(sent.id, sent.email), _Who(failed.id, failed.email)
     db.session.remove()  # the migration needs the tables to itself
@@ -187,6 +211,81 @@ def test_the_outbox_keeps_every_sent_digest_week_so_none_goes_twice(app_on_own_d
         ).all()
     assert sorted(weeks) == sorted([(sent.id, "sent"), (failed.id, "sent")])
     upgrade()
+
+
+def test_upgrade_marks_the_tracks_somebody_was_on_so_they_are_never_deleted(app_on_own_database):
+    """b650371e37c8 adds tracks.archived_at and ever_enrolled: set where somebody is on
+    the track, handed in to it, or was moved to it by its owner (the audit log); then
+    a downgrade drops both and an upgrade brings them back."""
+    upgrade(revision="08c7e75df1d4")
+    when = "2026-11-01 09:00:00"
+    with db.engine.begin() as connection:
+        for user_id, sponsor_id in ((1, None), (2, 1), (3, 1)):
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, timezone, sponsor_id,"
+                    " invite_token, created_at) VALUES (:id, :email, 'N', 'x', 'UTC', :sponsor,"
+                    " :token, :when)"
+                ),
+                {
+                    "id": user_id,
+                    "email": f"u{user_id}@example.com",
+                    "sponsor": sponsor_id,
+                    "token": f"t{user_id}",
+                    "when": when,
+                },
+            )
+        for track_id, name in ((1, "On it"), (2, "Handed in"), (3, "Moved to"), (4, "Unused")):
+            connection.execute(
+                text(
+                    "INSERT INTO tracks (id, owner_id, name, description, is_default, created_at)"
+                    " VALUES (:id, 1, :name, '', false, :when)"
+                ),
+                {"id": track_id, "name": name, "when": when},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO assignments (id, track_id, position, title, instructions,"
+                    " deliverable, activated_at, created_at)"
+                    " VALUES (:id, :id, 1, 'A', '', '', :when, :when)"
+                ),
+                {"id": track_id, "when": when},
+            )
+        connection.execute(text("UPDATE users SET track_id = 1 WHERE id = 2"))
+        connection.execute(
+            text(
+                "INSERT INTO submissions (id, recruit_id, sponsor_id, assignment_id, attempt,"
+                " answer, status, submitted_at, feedback) VALUES (1, 3, 1, 2, 1, 'done',"
+                " 'submitted', :when, '')"
+            ),
+            {"when": when},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO audit_events (actor_id, subject_id, action, detail, created_at)"
+                " VALUES (1, 3, 'track_changed', 'to “Moved to”', :when)"
+            ),
+            {"when": when},
+        )
+
+    upgrade()
+
+    assert schema_differences() == []
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT name, ever_enrolled, archived_at FROM tracks ORDER BY id")
+        ).all()
+    assert [(name, bool(used), archived) for name, used, archived in rows] == [
+        ("On it", True, None),
+        ("Handed in", True, None),
+        ("Moved to", True, None),
+        ("Unused", False, None),
+    ]
+    downgrade(revision="08c7e75df1d4")
+    columns = {c["name"] for c in inspect(db.engine).get_columns("tracks")}
+    assert not {"archived_at", "ever_enrolled"} & columns
+    upgrade()
+    assert schema_differences() == []
 
 
 def schema_details(engine) -> dict:  # type: ignore[no-untyped-def]

@@ -120,3 +120,26 @@ def test_a_hand_in_and_each_decision_run_a_fixed_handful_of_statements(client, a
         url = f"/review/{submission.id}"
         counts[label] = post(url, url, {"feedback": "Noted.", **decision})
     assert counts == {"hand-in": 4, "approve": 6, "send back": 5}
+
+
+def tracks_list_statements(client, auth, db, tracks: int, recruits: int) -> int:
+    """The sponsor's tracks list with `tracks` tracks (the last one archived), each with
+    `recruits` recruits on it and one archived recruit."""
+    sponsor = UserFactory(sponsor=UserFactory())  # with a sponsor: "duplicate the system"
+    for index in range(tracks):
+        track = make_track(sponsor, 2 + index, default=index == 0)
+        for _ in range(recruits):
+            UserFactory(sponsor=sponsor, track=track, enrolled_at=utcnow())
+        UserFactory(sponsor=sponsor, track=track, enrolled_at=utcnow(), archived_at=utcnow())
+    track.is_default, track.archived_at = False, utcnow()
+    db.session.commit()
+    return statements(client, auth, sponsor, "/tracks")
+
+
+def test_the_tracks_list_counts_steps_and_recruits_in_fixed_statements(client, auth, db):
+    """Steps and recruits per track come from one grouped statement, not one per track."""
+    one = tracks_list_statements(client, auth, db, tracks=1, recruits=1)
+    many = tracks_list_statements(client, auth, db, tracks=9, recruits=12)
+    print(f"\ntracks list statements: one track={one}, nine={many}")
+    assert one == many
+    assert many <= 5

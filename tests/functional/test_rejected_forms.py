@@ -121,3 +121,16 @@ def test_a_rejected_form_answers_400_with_its_message_and_saves_nothing(
         assert kept in html
     if url != "/login":  # a failed login is counted (that is the throttle), nothing else
         assert state() == before
+
+
+@pytest.mark.parametrize("action", ["archive", "restore", "delete", "copy"])
+def test_a_track_button_without_its_csrf_token_answers_400_and_changes_nothing(
+    client, auth, action
+):
+    _upline, sponsor, track, _recruit, _other = make_team(1)
+    auth.login(sponsor)
+    before = state()
+    response = client.post(f"/tracks/{track.id}/{action}", data={"csrf_token": "forged"})
+    assert response.status_code == 400
+    assert "Your form expired or came from elsewhere" in response.text
+    assert state() == before
