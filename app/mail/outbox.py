@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.mail.compose import Message
 from app.models import DeliveryStatus, OutboxMessage, User, utcnow
+from app.models.sql import Write
 
 
 def enqueue(
@@ -21,21 +22,39 @@ def enqueue(
 ) -> None:
     """Add the message to the outbox; the caller's commit records it with the change
     that caused it (and a rollback drops it with the change). A worker sends it."""
-    session.execute(
-        insert(OutboxMessage).values(
-            **columns(
-                message,
-                kind=kind,
-                recipient_id=recipient.id if recipient is not None else None,
-                dedupe_key=dedupe_key,
-            ),
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            due_at=utcnow(),
-            created_at=utcnow(),
-            last_error="",
-        )
+    session.execute(*entry(message, kind=kind, recipient=recipient, dedupe_key=dedupe_key))
+
+
+# Built once, as audit's entry: every hand-in and decision runs it.
+_ENTRY = insert(OutboxMessage.__table__).values(
+    kind=bindparam("outbox_kind"),
+    recipient_id=bindparam("outbox_recipient_id"),
+    to_address=bindparam("outbox_to_address"),
+    subject=bindparam("outbox_subject"),
+    data=bindparam("outbox_data"),
+    dedupe_key=bindparam("outbox_dedupe_key"),
+    status=DeliveryStatus.PENDING,
+    attempts=0,
+    due_at=bindparam("outbox_due_at"),
+    created_at=bindparam("outbox_created_at"),
+    last_error="",
+)
+
+
+def entry(
+    message: Message, *, kind: str, recipient: User | None, dedupe_key: str | None = None
+) -> Write:
+    """The INSERT that enqueues and its values, for a caller that sends it with others
+    (models.sql.insert_together)."""
+    now = utcnow()
+    row = columns(
+        message,
+        kind=str(kind),
+        recipient_id=recipient.id if recipient is not None else None,
+        dedupe_key=dedupe_key,
     )
+    values = {f"outbox_{name}": value for name, value in row.items()}
+    return _ENTRY, {**values, "outbox_due_at": now, "outbox_created_at": now}
 
 
 def columns(

@@ -172,6 +172,39 @@ def load_progress(session: Session, recruit: User) -> Progress:
     rows = session.execute(
         _STEPS_WITH_ATTEMPTS, {"track_id": recruit.track_id, "recruit_id": recruit.id}
     ).all()
+    return _progress_from_rows(recruit, rows)
+
+
+# The same facts, and the recruit themselves, from the recruit's id alone: for a
+# decision, which knows only whose hand-in it changed (one round trip fewer).
+_RECRUIT_WITH_STEPS = (
+    select(User, Assignment, Submission)
+    .select_from(User)
+    .outerjoin(
+        Assignment, and_(Assignment.track_id == User.track_id, Assignment.position.is_not(None))
+    )
+    .outerjoin(
+        Submission,
+        and_(Submission.assignment_id == Assignment.id, Submission.recruit_id == User.id),
+    )
+    .where(User.id == bindparam("recruit_id"))
+    .order_by(Assignment.position, Submission.attempt)
+    # A decision changes its row without the ORM: read what the database holds now.
+    .execution_options(populate_existing=True)
+)
+
+
+def load_recruit_progress(session: Session, recruit_id: int) -> tuple[User, Progress]:
+    """The recruit and their progress, in one query (the recruit must exist)."""
+    rows = session.execute(_RECRUIT_WITH_STEPS, {"recruit_id": recruit_id}).all()
+    recruit = rows[0][0]
+    if recruit.track_id is None:
+        return recruit, NO_TRACK
+    return recruit, _progress_from_rows(recruit, [row[1:] for row in rows if row[1] is not None])
+
+
+def _progress_from_rows(recruit: User, rows: Iterable[Sequence]) -> Progress:
+    rows = list(rows)
     assignments = list(dict.fromkeys(assignment for assignment, _ in rows))
     submissions = [submission for _, submission in rows if submission is not None]
     return compute_progress(assignments, submissions, recruit.enrolled_at)

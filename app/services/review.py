@@ -9,13 +9,13 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.mail import messages, outbox
 from app.models import WAITING, Assignment, MessageKind, Submission, SubmissionStatus, User, utcnow
+from app.models.sql import insert_together
 from app.services import audit
 from app.services.errors import AlreadyDecided, InvalidTransition, NotFound
-from app.services.progress import load_progress
+from app.services.progress import Progress, load_recruit_progress
 
 ALREADY_DECIDED = "This submission was already decided (perhaps in another tab)."
 # The sponsor's own to-do: hand-ins waiting longer than this (PRODUCT.md).
@@ -187,6 +187,26 @@ class Decided:
     opened_title: str | None  # the step the approval opened (None: track finished)
 
 
+# The decision, built once (a Core statement: nothing of it is loaded as objects; the
+# gate reads the row afresh right after).
+_SUBMISSIONS = Submission.__table__
+_DECIDE = (
+    update(_SUBMISSIONS)
+    .where(
+        _SUBMISSIONS.c.id == bindparam("decide_submission_id"),
+        _SUBMISSIONS.c.sponsor_id == bindparam("decide_sponsor_id"),
+        _SUBMISSIONS.c.status == SubmissionStatus.SUBMITTED,
+    )
+    .values(
+        status=bindparam("decide_new_status"),
+        decided_at=bindparam("decide_decided_at"),
+        decided_by_id=bindparam("decide_decided_by_id"),
+        feedback=bindparam("decide_feedback"),
+    )
+    .returning(_SUBMISSIONS.c.recruit_id, _SUBMISSIONS.c.assignment_id, _SUBMISSIONS.c.attempt)
+)
+
+
 def decide(
     session: Session,
     sponsor: User,
@@ -197,61 +217,63 @@ def decide(
 ) -> Decided:
     """Approve or send back a waiting submission, exactly once.
 
-    The conditional UPDATE (`... WHERE status = 'submitted'`) is the guard: of two
-    racing decisions only one changes a row, the other gets AlreadyDecided. Approval
+    The conditional UPDATE (`... WHERE status = 'submitted'` and among the sponsor's
+    own) is both the guard and the lookup: of two racing decisions only one changes a
+    row, the other gets AlreadyDecided; anyone else's submission looks absent. Approval
     is the unlock of the next step (the gate derives it), so the decision, its audit
-    entry and the recruit's email are one transaction.
+    entry and the recruit's email are one transaction. Four statements in all, the
+    busiest write's share of a PostgreSQL server's round trips (bench/).
     """
-    submission = get_reviewable(session, sponsor, submission_id)
-    if submission.status != SubmissionStatus.SUBMITTED:
-        raise AlreadyDecided(ALREADY_DECIDED)
     feedback = feedback.strip()
     if decision == Decision.REQUEST_CHANGES and not feedback:
+        if get_reviewable(session, sponsor, submission_id).status != SubmissionStatus.SUBMITTED:
+            raise AlreadyDecided(ALREADY_DECIDED)
         raise InvalidTransition("Say what needs to change: feedback is required.")
     approved = decision == Decision.APPROVE
-    decided = {
-        "status": SubmissionStatus.APPROVED if approved else SubmissionStatus.CHANGES_REQUESTED,
-        "decided_at": now or utcnow(),
-        "decided_by_id": sponsor.id,
-        "feedback": feedback,
-    }
-    result = session.execute(
-        update(Submission)
-        .where(Submission.id == submission.id, Submission.status == SubmissionStatus.SUBMITTED)
-        .values(decided)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    status = SubmissionStatus.APPROVED if approved else SubmissionStatus.CHANGES_REQUESTED
+    changed = session.execute(
+        _DECIDE,
+        {
+            "decide_submission_id": submission_id,
+            "decide_sponsor_id": sponsor.id,
+            "decide_new_status": str(status),
+            "decide_decided_at": now or utcnow(),
+            "decide_decided_by_id": sponsor.id,
+            "decide_feedback": feedback,
+        },
+    ).first()
+    if changed is None:
         session.rollback()
+        get_reviewable(session, sponsor, submission_id)  # NotFound unless the sponsor's own
         raise AlreadyDecided(ALREADY_DECIDED)
-    for name, value in decided.items():  # what the row now holds, for the gate below
-        set_committed_value(submission, name, value)
-    recruit, title = submission.recruit, submission.assignment.title
-    opened = opened_by_approval(session, recruit) if approved else None
+    # The gate after the decision, and the recruit with it (the submission's row is
+    # read here with its new status).
+    recruit, progress = load_recruit_progress(session, changed.recruit_id)
+    title = _assignment_title(session, progress, changed.assignment_id)
+    opened = opened_step(progress) if approved else None
+    writes = [audit.entry(sponsor, str(status), recruit, f"“{title}”, attempt {changed.attempt}")]
     if recruit.email_on_decision:
-        outbox.enqueue(
-            session,
-            messages.decision_notice(
-                recruit, title, approved=approved, feedback=feedback, opened_title=opened
-            ),
-            kind=MessageKind.DECIDED,
-            recipient=recruit,
+        notice = messages.decision_notice(
+            recruit, title, approved=approved, feedback=feedback, opened_title=opened
         )
-    audit.record(
-        session,
-        sponsor,
-        str(decided["status"]),
-        recruit,
-        f"“{title}”, attempt {submission.attempt}",
-    )
+        writes.append(outbox.entry(notice, kind=MessageKind.DECIDED, recipient=recruit))
+    insert_together(session, *writes)
     outcome = Decided(recruit.name, approved, opened)
     session.commit()
     return outcome
 
 
-def opened_by_approval(session: Session, recruit: User) -> str | None:
+def _assignment_title(session: Session, progress: Progress, assignment_id: int) -> str:
+    """The decided step's title: from the gate's rows, unless the step left the track
+    (or the recruit changed track) since the hand-in."""
+    for step in progress.steps:
+        if step.assignment.id == assignment_id:
+            return step.assignment.title
+    return session.scalar(select(Assignment.title).where(Assignment.id == assignment_id)) or ""
+
+
+def opened_step(progress: Progress) -> str | None:
     """What an approval just opened, as the gate says: the recruit's current step now
     (None when that was the last). Never "the next position": after a reorder the step
     below the approved one may be done already."""
-    current = load_progress(session, recruit).current
-    return current.assignment.title if current is not None else None
+    return progress.current.assignment.title if progress.current is not None else None

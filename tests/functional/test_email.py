@@ -566,6 +566,35 @@ def test_after_a_reorder_the_email_and_timeline_name_the_step_the_gate_opened(
     assert "Instructions for step 2 only" in homework  # what the recruit's page opens
 
 
+def test_a_step_archived_while_its_hand_in_waits_is_still_named_when_decided(
+    client, auth, runner, smtp
+):
+    """The decision reads the step's title from the gate's rows; a step taken out of the
+    track since the hand-in is not among them, and the email, the audit trail and the
+    sponsor's message still name it (and what the approval opened)."""
+    from app.services import tracks
+
+    sponsor = UserFactory(name="Sam Sponsor")
+    track = make_track(sponsor, 3)
+    first, second, _third = track.assignments
+    recruit = UserFactory(
+        name="Rita", sponsor=sponsor, track=track, enrolled_at=utcnow() - timedelta(days=9)
+    )
+    hand_in_as(client, auth, recruit, first)
+    waiting = db.session.scalar(select(Submission).where(Submission.assignment_id == first.id))
+    tracks.archive_assignment(db.session, first)
+    auth.login(sponsor)
+    response = post_form(
+        client, f"/review/{waiting.id}", {"feedback": "", "approve": "1"}, page="/review"
+    )
+    assert response.status_code == 302
+    deliver_mail(runner)
+    approved = smtp.to(recruit.email)[-1]
+    assert approved["Subject"] == "Approved: “Step 1 title”. Next: “Step 2 title”"
+    trail = client.get(f"/recruits/{recruit.id}").text
+    assert "“Step 1 title”, attempt 1" in trail
+
+
 def test_a_dry_run_also_tells_of_this_weeks_digests_waiting_in_the_outbox(runner, smtp):
     failed, fresh = team(name="Failed Fran"), team(name="Fresh Fred")
     smtp.refuse_next = 1
