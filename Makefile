@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format bench bench-smoke mutate clean
+.PHONY: run test lint format bench bench-smoke mutate screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ lint: $(VENV)/.dev-installed
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## screenshots: renew the README's screenshots from the demo data (needs Debian's chromium)
+screenshots: $(VENV)/.dev-installed
+	$(BIN)/python docs/screenshots.py
 
 ## bench: the benchmark at scale `large` (needs wrk: apt-get install wrk); writes bench/results.md
 ## (set BENCH_DATABASE_URL=postgresql+psycopg://... to also run it on PostgreSQL)

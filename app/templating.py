@@ -7,9 +7,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.services.durations import duration_since
 from app.services.markdown import render_markdown
+from app.services.people import dial_string
+from app.services.uploads import PREVIEW_IMAGE_TYPES
 
 
 def viewer_zone() -> ZoneInfo:
@@ -31,7 +34,25 @@ def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
     return f"{local.strftime(fmt)} {local.tzname()}"
 
 
+def time_ago(value: datetime | None, now: datetime | None = None, *, since: bool = False) -> Markup:
+    """'3 days ago' (or, with `since`, 'for 3 days') on one line, the exact time in the
+    viewer's zone on hover."""
+    if value is None:
+        return Markup("")
+    words = duration_since(value, now)
+    if words == "less than a minute":
+        words = "for a moment" if since else "just now"
+    else:
+        words = f"for {words}" if since else f"{words} ago"
+    return Markup('<time class="ago" datetime="{}" title="{}">{}</time>').format(
+        value.astimezone(UTC).isoformat(timespec="minutes"), local_time(value), words
+    )
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(local_time, "localtime")
+    app.add_template_filter(time_ago, "ago")
+    app.add_template_filter(dial_string, "dial")
+    app.jinja_env.globals["PREVIEW_IMAGE_TYPES"] = PREVIEW_IMAGE_TYPES
     app.add_template_filter(duration_since, "since")
     app.add_template_filter(render_markdown, "markdown")

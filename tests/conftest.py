@@ -164,7 +164,7 @@ class AuthActions:
         )
 
     def logout(self):
-        page = self.client.get("/")
+        page = self.client.get("/", follow_redirects=True)  # a recruit's lands on /homework
         return self.client.post("/logout", data={"csrf_token": csrf_token(page.text)})
 
 
@@ -174,8 +174,9 @@ def auth(client) -> AuthActions:
 
 
 def post_form(client, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):
-    """POST to a form with a fresh CSRF token taken from `page` (default: the home page)."""
-    html = client.get(page or "/").text
+    """POST to a form with a fresh CSRF token taken from `page` (default: where the user
+    lands, the home page or a recruit's homework)."""
+    html = client.get(page or "/", follow_redirects=True).text
     return client.post(url, data={**(data or {}), "csrf_token": csrf_token(html)}, **kwargs)
 
 

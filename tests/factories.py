@@ -15,6 +15,7 @@ from app.models import (
     CheckIn,
     CheckInChannel,
     CheckInOutcome,
+    FeedbackSnippet,
     LoginFailure,
     MessageKind,
     OutboxMessage,
@@ -146,6 +147,15 @@ class OutboxMessageFactory(BaseFactory):
     status = "pending"
     attempts = 0
     due_at = factory.LazyFunction(lambda: utcnow() - timedelta(seconds=1))
+    created_at = factory.LazyFunction(utcnow)
+
+
+class FeedbackSnippetFactory(BaseFactory):
+    class Meta:
+        model = FeedbackSnippet
+
+    owner = factory.SubFactory(UserFactory)
+    text = factory.Sequence(lambda n: f"Saved feedback line {n}")
     created_at = factory.LazyFunction(utcnow)
 
 

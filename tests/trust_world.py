@@ -28,6 +28,7 @@ from app.models import (
     CheckIn,
     CheckInChannel,
     CheckInOutcome,
+    FeedbackSnippet,
     Submission,
     SubmissionStatus,
     utcnow,
@@ -60,6 +61,7 @@ class World:
     other_track: int  # the other sponsor's track
     submission: int  # the owner's waiting submission on step 1, with an attachment
     invite_token: str  # the sponsor's invite link
+    snippet: int  # a line of the sponsor's saved feedback
     private_texts: dict[str, str] = field(default_factory=dict)  # text → whose it is
 
     @property
@@ -116,6 +118,8 @@ def build_world() -> World:
             snooze_until=utcnow() + timedelta(days=5),
         )
     )
+    snippet = FeedbackSnippet(owner_id=sponsor.id, text="Great start: add a phone number.")
+    db.session.add(snippet)
     db.session.commit()
     people = {
         OWNER: owner,
@@ -134,6 +138,7 @@ def build_world() -> World:
         other_track=other_track.id,
         submission=submission.id,
         invite_token=sponsor.invite_token,
+        snippet=snippet.id,
         private_texts={
             answer: "the owner's answer",
             attachment.decode(): "the owner's attachment",

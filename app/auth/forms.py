@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,6 +20,7 @@ from app.services.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from app.services.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from app.services.passwords import is_common
 
+PHONE = re.compile(r"\+?[0-9 ().\-]+")
 PASSWORD_HELP = f"At least {MIN_PASSWORD_LENGTH} characters. A few words you'll remember work well."
 
 
@@ -98,9 +101,25 @@ class LoginForm(AppForm):
     next = HiddenField()
 
 
+def phone_number(_form, field) -> None:  # type: ignore[no-untyped-def]
+    """Digits with the usual separators; enough digits to be dialled."""
+    if field.data and not PHONE.fullmatch(field.data):
+        raise ValidationError(
+            "Enter a phone number: digits, spaces, + - ( ) and dots only, e.g. +1 555 0100."
+        )
+    if field.data and not 6 <= sum(c.isdigit() for c in field.data) <= 20:
+        raise ValidationError("A phone number has 6 to 20 digits.")
+
+
 class ProfileForm(AppForm):
     name = _name_field()
     timezone = timezone_field()
+    phone = StringField(
+        "Phone (optional)",
+        description="Your sponsor can then call or text you from their phone with one tap.",
+        filters=[strip],
+        validators=[Length(max=40, message="At most 40 characters."), phone_number],
+    )
 
 
 class ForgotPasswordForm(AppForm):

@@ -73,7 +73,8 @@ def _register(invite_token: str | None):  # type: ignore[no-untyped-def]
         else:
             establish_session(user)
             flash(f"Welcome to Willing, {user.name}!", "success")
-            return redirect(url_for("dashboard.home"))
+            # Through an invite: straight to the first assignment (the landing rule).
+            return redirect(url_for("homework.track" if user.sponsor_id else "dashboard.home"))
     return render_template("auth/register.html", form=form, sponsor=sponsor), form_status(form)
 
 
@@ -117,11 +118,15 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """Edit name and time zone."""
+    """Edit name, time zone and phone."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         accounts.update_profile(
-            db.session, current_user, name=form.name.data, timezone=form.timezone.data
+            db.session,
+            current_user,
+            name=form.name.data,
+            timezone=form.timezone.data,
+            phone=form.phone.data or "",
         )
         flash("Your profile is saved.", "success")
         return redirect(url_for("auth.account"))

@@ -108,3 +108,4 @@ class SettingsForm(AppForm):
     email_digest = BooleanField("Send me the weekly digest of stalled recruits and waiting reviews")
     email_on_hand_in = BooleanField("Email me when a recruit hands in homework")
     email_on_decision = BooleanField("Email me when my sponsor reviews my homework")
+    email_on_join = BooleanField("Email me when someone joins through my invite link")

@@ -15,9 +15,15 @@ from app.extensions import db
 from app.forms_common import ConfirmForm, form_status, is_safe_next, page_number
 from app.models import utcnow
 from app.services import accounts, audit, checkins
-from app.services.dashboard import build_dashboard, dashboard_csv, filter_and_sort
+from app.services.dashboard import (
+    build_dashboard,
+    dashboard_csv,
+    filter_and_sort,
+    legend,
+    onboarding,
+)
 from app.services.errors import InvalidTransition
-from app.services.people import get_own_recruit
+from app.services.people import get_own_recruit, starts_on_homework
 from app.services.progress import load_progress
 from app.services.standing import Status, standings
 from app.services.timeline import timeline
@@ -35,8 +41,23 @@ def _filters() -> tuple[FilterForm, Status | None]:
 
 @bp.route("/")
 def home():
+    """Where a person lands: a recruit with nobody of their own yet on their next step,
+    a sponsor on their team."""
     if not current_user.is_authenticated:
         return render_template("dashboard/welcome.html")
+    if starts_on_homework(current_user):
+        return redirect(url_for("homework.track"))
+    return _team_page()
+
+
+@bp.route("/team")
+@login_required
+def team():
+    """The team page, for everyone ("Start your own team" leads here)."""
+    return _team_page()
+
+
+def _team_page():  # type: ignore[no-untyped-def]
     form, status = _filters()
     page = page_number()
     now = utcnow()
@@ -50,13 +71,17 @@ def home():
         page=page,
         per_page=current_app.config["PAGE_SIZE"],
     )
+    my_progress = load_progress(db.session, current_user)
     return render_template(
         "dashboard/home.html",
         board=board,
+        legend=legend(),
+        setup=onboarding(db.session, current_user),
         filters=form,
         now=now,
         invite_url=url_for("auth.join", token=current_user.invite_token, _external=True),
-        my_progress=load_progress(db.session, current_user),
+        my_progress=my_progress,
+        my_next=my_progress.current,
         confirm_form=ConfirmForm(),
         Status=Status,
     )
@@ -86,7 +111,7 @@ def regenerate_invite():
     if ConfirmForm().validate_on_submit():
         accounts.regenerate_invite(db.session, current_user)
         flash("You have a new invite link. The old one no longer works.", "success")
-    return redirect(url_for("dashboard.home"))
+    return redirect(url_for("dashboard.team", _anchor="invite-heading"))
 
 
 def _own_recruit(recruit_id: int):  # type: ignore[no-untyped-def]
@@ -190,6 +215,7 @@ def settings():
             email_digest=form.email_digest.data,
             email_on_hand_in=form.email_on_hand_in.data,
             email_on_decision=form.email_on_decision.data,
+            email_on_join=form.email_on_join.data,
         )
         flash("Settings saved.", "success")
         return redirect(url_for("dashboard.settings"))

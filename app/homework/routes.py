@@ -1,11 +1,11 @@
 """The recruit's pages: their track (done steps, the open one, locked titles), the
-hand-in form, and attachments, which only the recruit and their sponsor can download."""
+hand-in form, and attachments, which only the recruit and their sponsor can see."""
 
 from __future__ import annotations
 
 import os
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -14,7 +14,7 @@ from app.homework.forms import ACCEPTED_FILES, MAX_ANSWER_LENGTH, HandInForm
 from app.services import homework as service
 from app.services.errors import InvalidTransition
 from app.services.progress import load_progress
-from app.services.uploads import UploadRejected
+from app.services.uploads import ATTACHMENT_POLICY, INLINE_TYPES, UploadRejected
 
 
 @bp.before_request
@@ -78,17 +78,21 @@ def hand_in(assignment_id: int):
 
 @bp.route("/submissions/<id:submission_id>/attachment")
 def attachment(submission_id: int):
-    """The file, only for the recruit and their sponsor, always as a download."""
+    """The file, only for the recruit and their sponsor: images and PDFs shown in the
+    browser when asked (`?inline=1`), sandboxed; anything else always a download."""
     submission = service.get_viewable_submission(db.session, current_user, submission_id)
     if not submission.attachment_path:
         abort(404)
     path = os.path.join(current_app.config["UPLOAD_FOLDER"], submission.attachment_path)
     if not os.path.isfile(path):
         abort(404)
-    return send_file(
+    content_type = submission.attachment_type or "application/octet-stream"
+    response = send_file(
         path,
-        mimetype=submission.attachment_type or "application/octet-stream",
-        as_attachment=True,
+        mimetype=content_type,
+        as_attachment=not (request.args.get("inline") and content_type in INLINE_TYPES),
         download_name=submission.attachment_name or "attachment",
         max_age=0,
     )
+    response.headers["Content-Security-Policy"] = ATTACHMENT_POLICY
+    return response

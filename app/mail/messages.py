@@ -1,4 +1,4 @@
-"""What each email says: the digest, the two notifications, the password reset.
+"""What each email says: the digest, the notifications, the password reset.
 
 Each function renders its templates and returns the Message to record in the outbox.
 They take plain values computed by the use case (what an approval opened comes from
@@ -59,6 +59,24 @@ def decision_notice(
     )
 
 
+def join_notice(sponsor: User, recruit: User, *, has_homework: bool) -> Message:
+    """To the sponsor: someone joined through their invite link (and whether they have
+    homework yet: without a default track with a step, the sponsor's move)."""
+    rendered = render_email(
+        "joined",
+        recruit=recruit,
+        has_homework=has_homework,
+        recruit_url=absolute_url("dashboard.recruit", recruit_id=recruit.id),
+        tracks_url=absolute_url("tracks.index"),
+    )
+    return build_message(
+        sponsor.name,
+        sponsor.email,
+        rendered,
+        unsubscribe_link=unsubscribe_link(sponsor.id, EmailKind.JOIN),
+    )
+
+
 def password_reset(user: User, token: str) -> Message:
     rendered = render_email(
         "reset_password", user=user, reset_url=absolute_url("auth.reset_password", token=token)
@@ -95,8 +113,8 @@ def digest_email(
         waiting=waiting,
         stalled_total=stalled_total,
         waiting_total=waiting_total,
-        dashboard_url=absolute_url("dashboard.home"),
-        stalled_url=absolute_url("dashboard.home", status="stalled"),
+        dashboard_url=absolute_url("dashboard.team"),
+        stalled_url=absolute_url("dashboard.team", status="stalled"),
         queue_url=absolute_url("review.queue"),
         settings_url=absolute_url("dashboard.settings"),
     )

@@ -14,17 +14,25 @@ class EmailKind:
     DIGEST = "digest"
     HAND_IN = "hand_in"
     DECISION = "decision"
+    JOIN = "join"
     PREFERENCE = {
         DIGEST: "email_digest",
         HAND_IN: "email_on_hand_in",
         DECISION: "email_on_decision",
+        JOIN: "email_on_join",
     }
     # The outbox kinds (MessageKind) each preference covers.
-    MESSAGES = {DIGEST: ("digest",), HAND_IN: ("handed_in",), DECISION: ("decided",)}
+    MESSAGES = {
+        DIGEST: ("digest",),
+        HAND_IN: ("handed_in",),
+        DECISION: ("decided",),
+        JOIN: ("joined",),
+    }
     LABEL = {
         DIGEST: "the weekly digest",
         HAND_IN: "emails when a recruit hands in",
         DECISION: "emails when your sponsor reviews your homework",
+        JOIN: "emails when someone joins through your invite link",
     }
 
 

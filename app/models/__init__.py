@@ -3,6 +3,7 @@
 from app.models.audit import AuditAction, AuditEvent
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.checkin import CheckIn, CheckInChannel, CheckInOutcome
+from app.models.feedback import MAX_SNIPPET_CHARS, MAX_SNIPPETS, FeedbackSnippet
 from app.models.login import LoginFailure, UserSession
 from app.models.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from app.models.submission import WAITING, Submission, SubmissionStatus
@@ -18,7 +19,10 @@ __all__ = [
     "CheckInChannel",
     "CheckInOutcome",
     "DeliveryStatus",
+    "FeedbackSnippet",
     "LoginFailure",
+    "MAX_SNIPPETS",
+    "MAX_SNIPPET_CHARS",
     "MessageKind",
     "OutboxMessage",
     "Submission",

@@ -30,6 +30,7 @@ class MessageKind(enum.StrEnum):
     HANDED_IN = "handed_in"  # to the sponsor: a recruit handed in
     DECIDED = "decided"  # to the recruit: approved or sent back
     DIGEST = "digest"  # the weekly digest
+    JOINED = "joined"  # to the sponsor: someone joined through their invite link
     # A kind of email, not a password (ruff S105 and bandit B105 take it for one).
     PASSWORD_RESET = "password_reset"  # noqa: S105  # nosec B105
 

@@ -64,6 +64,9 @@ class User(UserMixin, Base):
     email_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_on_hand_in: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_on_decision: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_on_join: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Optional, as typed (for tap-to-call and text on the sponsor's page of this recruit).
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     sponsor: Mapped[User | None] = relationship(
@@ -80,6 +83,10 @@ class User(UserMixin, Base):
 
     # The key of the login (UserSession) this request runs under; set when loaded.
     session_key = ""
+    # Set with the login (services.sessions.resume), for the menu: whether they have a
+    # recruit or a track of their own, and how many hand-ins wait for their review.
+    is_sponsor = False
+    waiting_count = 0
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the cookie: the user and their server-side session."""

@@ -1,11 +1,13 @@
-"""The review decision: feedback and exactly one of approve or send back."""
+"""The review decision (feedback and exactly one of approve or send back) and the
+sponsor's saved feedback."""
 
 from __future__ import annotations
 
 from wtforms import SubmitField, TextAreaField
-from wtforms.validators import Length
+from wtforms.validators import DataRequired, Length
 
-from app.forms_common import AppForm
+from app.forms_common import AppForm, strip
+from app.models import MAX_SNIPPET_CHARS
 
 
 class DecisionForm(AppForm):
@@ -26,3 +28,18 @@ class DecisionForm(AppForm):
             )
             return False
         return valid
+
+
+class SnippetForm(AppForm):
+    text = TextAreaField(
+        "A line of feedback to reuse",
+        description="For example: “Great start! Add the phone number of each person.”",
+        filters=[strip],
+        validators=[
+            DataRequired("Write the feedback to save."),
+            Length(
+                max=MAX_SNIPPET_CHARS,
+                message=f"Keep a saved line under {MAX_SNIPPET_CHARS:,} characters.",
+            ),
+        ],
+    )

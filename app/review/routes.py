@@ -1,5 +1,5 @@
 """The sponsor's review queue and the review page, where a hand-in is approved (which
-opens the next step) or sent back with feedback, once."""
+opens the next step) or sent back with feedback, once; and their saved feedback."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required
 
 from app.extensions import db
-from app.forms_common import page_number
+from app.forms_common import ConfirmForm, form_status, page_number
 from app.review import bp
-from app.review.forms import DecisionForm
+from app.review.forms import DecisionForm, SnippetForm
 from app.services import review as service
+from app.services import snippets
 from app.services.errors import AlreadyDecided, InvalidTransition
 
 
@@ -34,6 +35,7 @@ def _render_review(submission, form: DecisionForm, status: int = 200):  # type: 
         "review/review.html",
         submission=submission,
         attempts=service.attempts_of(db.session, submission),
+        snippets=snippets.snippets_of(db.session, current_user),
         form=form,
     ), status
 
@@ -77,3 +79,31 @@ def next_hand_in():
     if waiting is None:
         return redirect(url_for("review.queue"))
     return redirect(url_for("review.review", submission_id=waiting))
+
+
+@bp.route("/review/feedback", methods=["GET", "POST"])
+def saved_feedback():
+    """The sponsor's reusable lines of feedback: list, add."""
+    form = SnippetForm()
+    if form.validate_on_submit():
+        try:
+            snippets.save_snippet(db.session, current_user, form.text.data)
+        except InvalidTransition as exc:
+            form.text.errors = [str(exc)]
+        else:
+            flash("Saved. It is one click away on every review page.", "success")
+            return redirect(url_for("review.saved_feedback"))
+    return render_template(
+        "review/feedback.html",
+        form=form,
+        snippets=snippets.snippets_of(db.session, current_user),
+        confirm_form=ConfirmForm(),
+    ), form_status(form)
+
+
+@bp.route("/review/feedback/<id:snippet_id>/delete", methods=["POST"])
+def delete_saved_feedback(snippet_id: int):
+    if ConfirmForm().validate_on_submit():
+        snippets.delete_snippet(db.session, current_user, snippet_id)
+        flash("Deleted the saved feedback.", "success")
+    return redirect(url_for("review.saved_feedback"))

@@ -61,7 +61,8 @@ def register_user(
     invite_token: str | None = None,
     now: datetime | None = None,
 ) -> User:
-    """Create an account; through an invite it joins the sponsor and their default track."""
+    """Create an account; through an invite it joins the sponsor and their default track,
+    and the sponsor hears of it (unless they turned that email off)."""
     now = now or utcnow()
     sponsor = find_sponsor_by_invite(session, invite_token) if invite_token else None
     password_hash = hash_password(password)  # before the track's lock: it takes a while
@@ -78,6 +79,16 @@ def register_user(
     )
     session.add(user)
     try:
+        session.flush()  # the id, for the sponsor's link to the new recruit
+        if sponsor is not None and sponsor.email_on_join and sponsor.archived_at is None:
+            outbox.enqueue(
+                session,
+                messages.join_notice(
+                    sponsor, user, has_homework=tracks.has_steps(session, default_track_id)
+                ),
+                kind=MessageKind.JOINED,
+                recipient=sponsor,
+            )
         session.commit()
     except IntegrityError as exc:  # the unique email constraint won a race
         session.rollback()
@@ -122,9 +133,10 @@ def change_password(session: Session, user: User, current_password: str, new_pas
     return True
 
 
-def update_profile(session: Session, user: User, *, name: str, timezone: str) -> None:
+def update_profile(session: Session, user: User, *, name: str, timezone: str, phone: str) -> None:
     user.name = name.strip()
     user.timezone = timezone
+    user.phone = phone.strip()
     session.commit()
 
 
@@ -148,6 +160,7 @@ def update_settings(
     email_digest: bool,
     email_on_hand_in: bool,
     email_on_decision: bool,
+    email_on_join: bool,
 ) -> None:
     """The user's settings: stall threshold, weekly email day, time zone, which emails."""
     wanted = {
@@ -157,6 +170,7 @@ def update_settings(
         "email_digest": email_digest,
         "email_on_hand_in": email_on_hand_in,
         "email_on_decision": email_on_decision,
+        "email_on_join": email_on_join,
     }
     changed = [f"{k}: {getattr(user, k)} → {v}" for k, v in wanted.items() if getattr(user, k) != v]
     for kind, preference in EmailKind.PREFERENCE.items():

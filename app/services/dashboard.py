@@ -8,12 +8,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import WAITING, Assignment, Submission, Track, User
 from app.services.review import backlog_cutoff
-from app.services.standing import Court, Standing, Status, standings
+from app.services.standing import STATUS_HELP, Court, Standing, Status, standings
 
 SORTS = {"waiting": "Waiting longest", "name": "Name", "progress": "Progress"}
 
@@ -31,6 +31,36 @@ class Funnel:
     steps: list[FunnelStep]
 
 
+# The count cards, in the order a sponsor acts on them; together they are every
+# recruit who is not archived. Red only for what asks something of the sponsor.
+CARD_STATUSES = (
+    Status.WAITING_ON_YOU,
+    Status.STALLED,
+    Status.SLOW,
+    Status.WILLING,
+    Status.FINISHED,
+)
+URGENT_STATUSES = (Status.WAITING_ON_YOU, Status.STALLED)
+
+
+@dataclass(frozen=True)
+class CountCard:
+    status: Status
+    count: int
+    urgent: bool  # something to do, and there is some of it
+    active: bool  # the table is filtered on it
+
+
+@dataclass(frozen=True)
+class LegendLine:
+    status: Status
+    meaning: str
+
+
+def legend() -> list[LegendLine]:
+    return [LegendLine(status, STATUS_HELP[status]) for status in (*CARD_STATUSES, Status.ARCHIVED)]
+
+
 @dataclass
 class Dashboard:
     counts: Counter[Status]
@@ -42,6 +72,24 @@ class Dashboard:
     pages: int
     funnels: list[Funnel] = field(default_factory=list)
     backlog: list[Submission] = field(default_factory=list)
+    status: Status | None = None  # the filter in force
+
+    @property
+    def cards(self) -> list[CountCard]:
+        """One card per status; their counts add up to `total`."""
+        return [
+            CountCard(
+                status,
+                self.counts.get(status, 0),
+                status in URGENT_STATUSES and self.counts.get(status, 0) > 0,
+                status == self.status,
+            )
+            for status in CARD_STATUSES
+        ]
+
+    @property
+    def archived(self) -> int:
+        return self.counts.get(Status.ARCHIVED, 0)
 
 
 def filter_and_sort(
@@ -100,7 +148,38 @@ def build_dashboard(
         pages=pages,
         funnels=_funnels(session, sponsor, active),
         backlog=review_backlog(session, sponsor, now),
+        status=status,
     )
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    """A new sponsor's first three moves, each done or not (derived, nothing stored)."""
+
+    has_track: bool
+    has_recruit: bool
+    has_reviewed: bool
+
+    @property
+    def done(self) -> int:
+        return sum((self.has_track, self.has_recruit, self.has_reviewed))
+
+    @property
+    def complete(self) -> bool:
+        return self.done == 3
+
+
+def onboarding(session: Session, sponsor: User) -> Onboarding:
+    """Write a track, share the invite link (someone joined), review a hand-in: one
+    statement of three index probes."""
+    row = session.execute(
+        select(
+            exists().where(Track.owner_id == sponsor.id),
+            exists().where(User.sponsor_id == sponsor.id),
+            exists().where(Submission.decided_by_id == sponsor.id),
+        )
+    ).one()
+    return Onboarding(*map(bool, row))
 
 
 def _funnels(session: Session, sponsor: User, active: list[Standing]) -> list[Funnel]:

@@ -18,6 +18,7 @@ from app.models import (
     CheckIn,
     CheckInChannel,
     CheckInOutcome,
+    FeedbackSnippet,
     Submission,
     SubmissionStatus,
     Track,
@@ -199,6 +200,11 @@ def seed_demo(session: Session, now: datetime | None = None) -> list[DemoLogin]:
     attempt(willing, 0, 9, SubmissionStatus.APPROVED, 8.5)
     attempt(willing, 1, 7, SubmissionStatus.APPROVED, 6.5)
     attempt(willing, 2, 2, SubmissionStatus.APPROVED, 1.5)
+    for line in (
+        "Great start! Now add how you know each person.",
+        "Lovely. On to the next step: book it this week.",
+    ):
+        session.add(FeedbackSnippet(owner=sponsor, text=line, created_at=now))
     session.commit()
     return [
         DemoLogin("Sponsor (reviews homework)", sponsor.email),

@@ -14,3 +14,15 @@ def get_own_recruit(session: Session, sponsor: User, recruit_id: int) -> User:
     if recruit is None or recruit.sponsor_id != sponsor.id:
         raise NotFound("No such recruit.")
     return recruit
+
+
+def starts_on_homework(user: User) -> bool:
+    """A recruit with nobody of their own yet (no recruit, no track) lands on their next
+    step; a sponsor lands on their team. `is_sponsor` comes with the login."""
+    return user.sponsor_id is not None and not user.is_sponsor
+
+
+def dial_string(phone: str) -> str:
+    """A typed phone number as a tel:/sms: link wants it: the digits, and a leading +."""
+    digits = "".join(c for c in phone if c.isdigit())
+    return ("+" + digits) if phone.strip().startswith("+") else digits

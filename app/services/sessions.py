@@ -12,10 +12,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, joinedload
 
-from app.models import User, UserSession, utcnow
+from app.models import WAITING, Submission, Track, User, UserSession, utcnow
 
 # Writing last_seen_at on every request would make every page a write.
 TOUCH_EVERY = timedelta(minutes=5)
@@ -51,11 +51,26 @@ def start(
     return key
 
 
+_RECRUIT = aliased(User)
+
 # Every request of a logged-in user runs this: built once, as building it cost a
-# third of running it. The user's sponsor comes along (a join, not a second round
-# trip): the recruit's own pages and the dashboard all show them.
+# third of running it. What every page shows comes along (in the same round trip):
+# the user's sponsor, whether they sponsor anyone (a recruit or a track of their own:
+# the menu's sponsor tools) and how many hand-ins wait for their review (the menu's
+# count, off the queue's partial index).
 _SESSION_AND_USER = (
-    select(UserSession, User)
+    select(
+        UserSession,
+        User,
+        or_(
+            exists().where(_RECRUIT.sponsor_id == User.id),
+            exists().where(Track.owner_id == User.id),
+        ).label("is_sponsor"),
+        select(func.count())
+        .where(Submission.sponsor_id == User.id, WAITING)
+        .scalar_subquery()
+        .label("waiting"),
+    )
     .join(User, User.id == UserSession.user_id)
     .where(
         UserSession.key_hash == bindparam("key_hash"), UserSession.user_id == bindparam("user_id")
@@ -77,7 +92,7 @@ def resume(
     ).first()
     if row is None:
         return None
-    login, user = row
+    login, user, user.is_sponsor, user.waiting_count = row
     if login.ended_at is not None or now >= login.expires_at:
         return None
     if not login.remember and now - login.last_seen_at >= idle:

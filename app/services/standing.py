@@ -49,6 +49,18 @@ STATUS_LABELS = {
     Status.ARCHIVED: "Archived",
 }
 
+# The dashboard's legend: what each status means, in one line (PRODUCT.md's rules).
+STATUS_HELP = {
+    Status.WAITING_ON_YOU: "a hand-in waits for your review, or they have no track yet",
+    Status.STALLED: "nothing done on their open step for longer than its stall time:"
+    " check in with them personally",
+    Status.SLOW: "past the stall time while paused, or an earlier step took them longer"
+    " than its stall time",
+    Status.WILLING: "working on their open step within its stall time",
+    Status.FINISHED: "every step of their track approved",
+    Status.ARCHIVED: "left the business; kept, out of every list",
+}
+
 
 @dataclass(frozen=True)
 class RecruitFacts:
@@ -97,6 +109,14 @@ class Standing:
     @property
     def name(self) -> str:
         return self.facts.name
+
+    @property
+    def sent_back(self) -> bool:
+        """Their move because the sponsor asked for changes (not a step just opened)."""
+        changes_at = self.facts.last_changes_requested_at
+        return (
+            self.whose_move == Court.RECRUIT and changes_at is not None and self.since == changes_at
+        )
 
     @property
     def percent_done(self) -> int:

@@ -138,6 +138,19 @@ def make_default(session: Session, owner: User, track: Track) -> None:
     session.commit()
 
 
+def has_steps(session: Session, track_id: int | None) -> bool:
+    """Whether the track has an active step (a recruit put on it has homework)."""
+    if track_id is None:
+        return False
+    return bool(
+        session.scalar(
+            select(
+                exists().where(Assignment.track_id == track_id, Assignment.position.is_not(None))
+            )
+        )
+    )
+
+
 def enrol_newcomer(session: Session, sponsor: User) -> int | None:
     """The id of the sponsor's default track, where a newcomer starts, marked as having
     had somebody on it (so it is never deleted), in the caller's transaction; None when

@@ -12,6 +12,15 @@ ALLOWED_TYPES_TEXT = "PDF, PNG, JPEG, WebP, DOCX or plain text"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+# What a browser shows by itself, safely: images inline on the page, PDFs in its viewer.
+# Everything else (DOCX, plain text that could pass for a page) is only downloaded.
+PREVIEW_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
+INLINE_TYPES = PREVIEW_IMAGE_TYPES | {"application/pdf"}
+# An attachment shown inline is a document of its own: no script, no plugins, no
+# requests, no forms, nothing of the app's origin (sandbox), and no framing.
+ATTACHMENT_POLICY = "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'none'"
+
+
 class UploadRejected(ValueError):
     """The file is not one we accept; the message says why."""
 

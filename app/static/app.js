@@ -82,3 +82,48 @@ document.addEventListener("submit", (event) => {
   }
 });
 document.querySelectorAll("[data-max-chars]").forEach(checkLength);
+
+// Saved feedback: <button data-insert-into="textarea-id" data-snippet="text" hidden>.
+// Without this script the buttons stay hidden and the lines are listed to copy.
+for (const button of document.querySelectorAll("[data-insert-into]")) {
+  button.hidden = false;
+  const copy = button.parentElement.querySelector("[data-snippet-copy]");
+  if (copy) copy.hidden = true;
+}
+
+for (const event of ["focus", "input", "click"]) {
+  document.addEventListener(event, (e) => {
+    if (e.target.matches?.("textarea")) e.target.dataset.touched = "";
+  }, true);
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-insert-into]");
+  if (!button) return;
+  const box = document.getElementById(button.dataset.insertInto);
+  if (!box) return;
+  const text = button.dataset.snippet;
+  // At the cursor if the box was used, else after what it holds; on a line of its own.
+  const used = box.dataset.touched !== undefined;
+  const start = used ? box.selectionStart : box.value.length;
+  const end = used ? box.selectionEnd : box.value.length;
+  const before = box.value.slice(0, start);
+  const after = box.value.slice(end);
+  const gapBefore = before && !before.endsWith("\n") ? "\n" : "";
+  const gapAfter = after && !after.startsWith("\n") ? "\n" : "";
+  box.value = before + gapBefore + text + gapAfter + after;
+  const caret = (before + gapBefore + text).length;
+  box.focus();
+  box.setSelectionRange(caret, caret);
+  box.dispatchEvent(new Event("input", { bubbles: true }));
+});
+
+// <select data-browser-zone>: a new form starts in the browser's own time zone (UTC,
+// the server's default, without this script). A choice already made is left alone.
+for (const select of document.querySelectorAll("select[data-browser-zone]")) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const untouched = select.value === select.dataset.browserZone;
+  if (zone && untouched && [...select.options].some((option) => option.value === zone)) {
+    select.value = zone;
+  }
+}

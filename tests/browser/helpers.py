@@ -16,14 +16,15 @@ def register(
     timezone: str = "UTC",
     button: str = "Create account",
 ) -> None:
-    """Fill the registration form already on the page and send it; lands on the home page."""
+    """Fill the registration form already on the page and send it: a sponsor-to-be lands
+    on their team page, someone joining through an invite on their homework."""
     page.get_by_label("Your name").fill(name)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Repeat password").fill(password)
     page.get_by_label("Time zone").select_option(timezone)
     page.get_by_role("button", name=button).click()
-    expect(page.get_by_role("heading", name=f"Hello, {name}")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text(f"Welcome to Willing, {name}!")
 
 
 def log_in(page: Page, base_url: str, email: str, password: str = DEFAULT_PASSWORD) -> None:
@@ -31,12 +32,12 @@ def log_in(page: Page, base_url: str, email: str, password: str = DEFAULT_PASSWO
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Hello,")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def invite_link(page: Page, base_url: str) -> str:
-    """The invite link from the read-only field on the home page."""
-    page.goto(f"{base_url}/")
+    """The invite link from the read-only field on the team page."""
+    page.goto(f"{base_url}/team")
     field = page.get_by_role("textbox", name="Invite link", exact=True)
     expect(field).to_have_id("invite-link")
     expect(field).not_to_be_editable()

@@ -38,7 +38,7 @@ def test_sponsor_checks_in_with_a_stalled_recruit(live_server: str, page: Page) 
     expect(page.get_by_text("Check-in with Quiet Quentin saved.")).to_be_visible()
     expect(page.get_by_text("Check-in (Text): reached")).to_be_visible()
 
-    page.get_by_role("link", name="← Dashboard").click()
+    page.get_by_role("link", name="← Your team").click()
     page.get_by_label("Status").select_option("Stalled")
     page.get_by_role("button", name="Show recruits").click()
     expect(table.get_by_role("row")).to_have_count(2)

@@ -83,7 +83,7 @@ def hand_in(page: Page, title: str, answer: str, attachment: Path | None = None)
         page.get_by_label("Attachment (optional)").set_input_files(attachment)
     page.get_by_role("button", name=f"Hand in “{title}”").click()
     expect(page.get_by_role("status")).to_have_text("Handed in. Your sponsor will review it.")
-    expect(page.get_by_text("Waiting for your sponsor's review since")).to_be_visible()
+    expect(page.get_by_text("Waiting for Sponsor Sam's review since")).to_be_visible()
 
 
 def open_review(page: Page, base_url: str, recruit_name: str, title: str) -> None:

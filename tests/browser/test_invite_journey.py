@@ -45,8 +45,12 @@ def test_sponsor_registers_invites_a_recruit_and_logs_out(
         password="another long password",
         button="Join the team",
     )
-    sponsor_section = recruit.get_by_role("region", name="Your sponsor")
-    expect(sponsor_section).to_contain_text("Sponsor Sofia")
+    # Straight to their homework (Sofia has no track yet), with a recruit's menu.
+    expect(recruit).to_have_url(f"{live_server}/homework")
+    expect(recruit.get_by_text("Sponsor Sofia hasn't given you an assignment yet.")).to_be_visible()
+    menu = recruit.get_by_role("navigation", name="Main")
+    expect(menu.get_by_role("link", name="Start your own team")).to_be_visible()
+    expect(menu.get_by_role("link", name="Reviews")).to_have_count(0)
 
     # The sponsor sees the recruit after a reload.
     page.reload()
@@ -68,7 +72,7 @@ def test_sponsor_registers_invites_a_recruit_and_logs_out(
 
     # The recruit's own session is untouched by the sponsor logging out.
     recruit.reload()
-    expect(recruit.get_by_role("region", name="Your sponsor")).to_contain_text("Sponsor Sofia")
+    expect(recruit.get_by_text("Sponsor Sofia hasn't given you an assignment yet.")).to_be_visible()
 
 
 def test_invite_link_with_an_unknown_token_says_so(live_server: str, page: Page) -> None:

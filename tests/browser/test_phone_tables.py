@@ -56,7 +56,9 @@ def test_every_rows_main_action_is_on_a_phones_screen(live_server: str, new_cont
     page.goto(f"{live_server}/")
     table = page.locator("table.recruits")
     inside_the_screen(page, table.get_by_role("link", name="Log a check-in with"))
+    inside_the_screen(page, table.get_by_role("link", name="Review Waiting Recruit"))
     inside_the_screen(page, table.locator("td:first-child a"))  # the names, as links
     assert table.evaluate("t => getComputedStyle(t).display") == "block"
+    inside_the_screen(page, page.locator("a.count"))  # the count cards, as links
     for label in ("Status", "Whose move"):
         expect(table.locator(f'td[data-label="{label}"]').first).to_be_visible()

@@ -32,9 +32,10 @@ def user_count(db) -> int:
 def test_register_logs_in_and_has_no_sponsor(client, db):
     response = register(client)
     assert response.status_code == 302
-    home = client.get("/").text
-    assert "Hello, Nora New" in home
+    home = client.get("/").text  # nobody's recruit: the team page, to start a team
+    assert "Start your own team: 0 of 3 done" in home
     assert "you have no sponsor" in home
+    assert 'value="Nora New"' in client.get("/account").text
     user = db.session.scalar(select(User))
     assert user.email == "nora@example.com"
     assert user.timezone == "Europe/Paris"
@@ -92,7 +93,7 @@ def test_login_is_case_insensitive_and_logout_ends_the_session(client, auth):
     UserFactory(email="case@example.com", name="Casey")
     response = auth.login("CASE@Example.com")
     assert response.status_code == 302
-    assert "Hello, Casey" in client.get("/").text
+    assert 'value="Casey"' in client.get("/account").text
     auth.logout()
     assert client.get("/tracks").status_code == 302  # back to the login page
     assert "Homework that shows who is willing" in client.get("/").text
@@ -181,7 +182,8 @@ def test_invite_registration_sets_sponsor_and_default_track(client, db):
     assert recruit.sponsor_id == sponsor.id
     assert recruit.track_id == track.id
     assert recruit.enrolled_at is not None
-    assert "Sally Sponsor" in client.get("/").text
+    landing = client.get("/", follow_redirects=True)  # a recruit lands on their homework
+    assert landing.request.path == "/homework" and "Sally Sponsor" in landing.text
 
 
 def test_unknown_or_regenerated_invite_shows_a_clear_page(client, auth, db):

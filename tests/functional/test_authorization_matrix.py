@@ -167,7 +167,9 @@ SPONSOR_ONLY_ACTION = expect(LOGIN, 404, sponsor=302)
 
 ROUTES: dict[tuple[str, str], tuple[Case, ...]] = {
     # Public pages and the session.
-    ("dashboard.home", "GET"): (Case(fixed("/"), expect(200, 200)),),
+    # A recruit with nobody of their own lands on their homework; a sponsor on the team.
+    ("dashboard.home", "GET"): (Case(fixed("/"), expect(200, 200, owner=302, other_recruit=302)),),
+    ("dashboard.team", "GET"): (Case(fixed("/team"), expect(LOGIN, 200)),),
     ("health.healthz", "GET"): (Case(fixed("/healthz"), expect(200, 200)),),
     ("auth.login", "GET"): (Case(fixed("/login"), expect(200, 302)),),
     ("auth.login", "POST"): (
@@ -288,6 +290,23 @@ ROUTES: dict[tuple[str, str], tuple[Case, ...]] = {
     ("email.digest_preview", "GET"): (Case(fixed("/digest"), expect(LOGIN, 200)),),
     ("homework.track", "GET"): (Case(fixed("/homework"), expect(LOGIN, 200)),),
     ("review.queue", "GET"): (Case(fixed("/review"), expect(LOGIN, 200)),),
+    # Saved feedback: everyone keeps their own lines; only the owner deletes one.
+    ("review.saved_feedback", "GET"): (Case(fixed("/review/feedback"), expect(LOGIN, 200)),),
+    ("review.saved_feedback", "POST"): (
+        Case(
+            fixed("/review/feedback"),
+            expect(LOGIN, 302),
+            writes=ALL_USERS,
+            data=lambda _w: {"text": "Well done: on to the next one."},
+        ),
+    ),
+    ("review.delete_saved_feedback", "POST"): (
+        Case(
+            lambda w: f"/review/feedback/{w.snippet}/delete",
+            SPONSOR_ONLY_ACTION,
+            writes=only(SPONSOR),
+        ),
+    ),
     # Each user to their own queue's first hand-in, or their (empty) queue: whose it
     # is, is the next test's to check.
     ("review.next_hand_in", "GET"): (Case(fixed("/review/next"), expect(LOGIN, 302)),),

@@ -51,7 +51,16 @@ from werkzeug.test import encode_multipart
 
 from app.extensions import db
 from app.mail.unsubscribe import EmailKind, unsubscribe_token
-from app.models import Assignment, LoginFailure, OutboxMessage, Submission, Track, User, utcnow
+from app.models import (
+    Assignment,
+    FeedbackSnippet,
+    LoginFailure,
+    OutboxMessage,
+    Submission,
+    Track,
+    User,
+    utcnow,
+)
 from app.services import accounts
 from tests.conftest import PASSWORD, csrf_token
 from tests.factories import UserFactory
@@ -88,6 +97,7 @@ EXAMPLES = {
     "review decision": 30,
     "check-in": 40,
     "settings": 35,
+    "saved feedback": 30,
     "assign track": 30,
     "unsubscribe (POST)": 25,
     "one-button forms (CSRF token only)": 30,
@@ -460,19 +470,24 @@ def test_account_profile_form(app):
     world = build_world()
     client, token = client_as(app, world, OTHER_RECRUIT)
 
+    phones = values("", "+1 555 0100", " (020) 7946-0000 ", junk=TEXT)
+
     @fuzz("account profile")
-    @given(body=form(name=NAMES, timezone=ZONES))
+    @given(body=form(name=NAMES, timezone=ZONES, phone=phones))
     def post(body):
         GENERATED["account profile"] += 1
         person = db.session.get(User, world.user_ids[OTHER_RECRUIT])
-        before = (person.name, person.timezone)
+        before = (person.name, person.timezone, person.phone)
         if submit(client, "/account", body, token=token).status_code == 302:
             db.session.refresh(person)
             # A field left out of the post keeps what it held (WTForms reads it from obj).
-            assert (person.name, person.timezone) == (
+            phone = sent(body, "phone", strip=True)
+            assert (person.name, person.timezone, person.phone) == (
                 sent(body, "name", strip=True) or before[0],
                 sent(body, "timezone") or before[1],
+                before[2] if phone is None else phone,
             )
+            assert 6 <= sum(c.isdigit() for c in person.phone) <= 20 or not person.phone
 
     post()
 
@@ -886,6 +901,7 @@ def test_settings_form(app):
         email_digest=CHECKBOX,
         email_on_hand_in=CHECKBOX,
         email_on_decision=CHECKBOX,
+        email_on_join=CHECKBOX,
     )
 
     @fuzz("settings")
@@ -903,6 +919,7 @@ def test_settings_form(app):
                 person.email_digest,
                 person.email_on_hand_in,
                 person.email_on_decision,
+                person.email_on_join,
             ) == (
                 # A field left out keeps what it held.
                 int(sent(body, "stall_threshold_days", strip=True) or before[0]),
@@ -911,7 +928,28 @@ def test_settings_form(app):
                 checked(body, "email_digest"),
                 checked(body, "email_on_hand_in"),
                 checked(body, "email_on_decision"),
+                checked(body, "email_on_join"),
             )
+
+    post()
+
+
+def test_saved_feedback_form(app):
+    world = build_world()
+    client, token = client_as(app, world, SPONSOR)
+    lines = values("Good work.", "  Add their numbers.  ", junk=TEXT)
+
+    @fuzz("saved feedback")
+    @given(body=form(text=lines))
+    def post(body):
+        GENERATED["saved feedback"] += 1
+        response = submit(client, "/review/feedback", body, token=token)
+        if response.status_code == 302:  # what was saved is what was sent, once
+            text = sent(body, "text", strip=True)
+            saved = db.session.scalars(
+                select(FeedbackSnippet.text).where(FeedbackSnippet.owner_id == world.sponsor)
+            ).all()
+            assert saved.count(text) == 1
 
     post()
 
@@ -967,6 +1005,7 @@ ONE_BUTTON_FORMS = {
     "archive track": (SPONSOR, lambda w: f"/tracks/{w.second_track}/archive"),
     "restore track": (SPONSOR, lambda w: f"/tracks/{w.second_track}/restore"),
     "delete track": (SPONSOR, lambda w: f"/tracks/{unused_track(w)}/delete"),
+    "delete saved feedback": (SPONSOR, lambda w: f"/review/feedback/{w.snippet}/delete"),
     "new invite link": (OWNER, lambda _w: "/invite/regenerate"),
     "log out": (OWNER, lambda _w: "/logout"),
 }
@@ -1057,6 +1096,8 @@ FUZZED_POST_ROUTES = {
     "tracks.delete_track",
     "dashboard.regenerate_invite",
     "auth.logout",
+    "review.saved_feedback",
+    "review.delete_saved_feedback",
 }
 
 
@@ -1184,8 +1225,10 @@ FORM_ROUTES = {
             "email_digest": "y",
             "email_on_hand_in": "y",
             "email_on_decision": "y",
+            "email_on_join": "y",
         },
     ),
+    "saved feedback": FormRoute(SPONSOR, lambda _w: "/review/feedback", {"text": "Good."}),
     "assign track": FormRoute(
         SPONSOR, lambda w: f"/recruits/{w.owner}/track", {"track_id": lambda w: w.second_track}
     ),

@@ -28,13 +28,16 @@ from tests.functional.test_authorization_matrix import LOGIN, ROUTES, Case, requ
 from tests.trust_world import ANONYMOUS, OWNER, ROLES, InlineCode, build_world, client_as
 
 REQUIRED_CSP = ("default-src 'self'", "frame-ancestors 'none'")
+# An attachment shown in the browser is stricter still: sandboxed, nothing loads.
+ATTACHMENT_CSP = ("sandbox;", "default-src 'none'", "frame-ancestors 'none'")
 FORBIDDEN_CSP = ("'unsafe-inline'", "'unsafe-eval'")
 
 
 def header_problems(response, *, hsts: bool = False) -> list[str]:  # type: ignore[no-untyped-def]
     problems = []
     csp = response.headers.get("Content-Security-Policy", "")
-    for part in REQUIRED_CSP:
+    attachment = csp.startswith("sandbox;")  # homework.attachment's own, stricter policy
+    for part in ATTACHMENT_CSP if attachment else REQUIRED_CSP:
         if part not in csp:
             problems.append(f"CSP lacks {part!r} (CSP: {csp!r})")
     for part in FORBIDDEN_CSP:

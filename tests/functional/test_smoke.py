@@ -35,7 +35,7 @@ def test_recruit_hands_in_and_sponsor_approves(client, auth):
         client, f"/homework/{first.id}/hand-in", {"answer": "Done it"}, page="/homework"
     )
     assert response.status_code == 302
-    assert "Waiting for your sponsor" in client.get("/homework").text
+    assert "Waiting for Sponsor Sam&#39;s review since" in client.get("/homework").text
     auth.logout()
     auth.login(sponsor)
     queue = client.get("/review").text

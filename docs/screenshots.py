@@ -1,0 +1,92 @@
+"""The README's screenshots, taken from the demo data (`make screenshots`).
+
+A fresh SQLite database in a temporary folder, migrated and seeded exactly as
+`make run` seeds it, served on a free port; Playwright drives Debian's Chromium
+(/usr/bin/chromium) through three pages and writes PNGs to docs/screenshots/:
+
+- recruit-first-page.png: a recruit's start page (their sent-back step), 1280 x 800
+- review-page.png: the sponsor's next hand-in to review, 1280 wide, the whole page
+- dashboard-phone.png: the sponsor's team page on a phone, 390 x 844
+
+Run it again after a change to those pages; the images are committed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.services import demo  # noqa: E402
+from config import DevelopmentConfig  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def log_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log out").wait_for()
+
+
+def main() -> int:
+    folder = Path(tempfile.mkdtemp(prefix="willing-screenshots-"))
+
+    class Config(DevelopmentConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'demo.sqlite3'}"
+        UPLOAD_FOLDER = str(folder / "uploads")
+        MAIL_FILE_DIR = str(folder / "mail")
+
+    app = create_app(Config)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(directory=str(ROOT / "migrations"))
+        logins = {login.role: login.email for login in demo.seed_demo(db.session)}
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    OUT.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+
+            recruit = browser.new_page(viewport=DESKTOP)
+            log_in(recruit, base, logins["Recruit with changes requested"])
+            recruit.goto(f"{base}/")  # where a recruit lands
+            recruit.screenshot(path=OUT / "recruit-first-page.png")
+
+            sponsor = browser.new_page(viewport=DESKTOP)
+            log_in(sponsor, base, logins["Sponsor (reviews homework)"])
+            sponsor.goto(f"{base}/review/next")
+            sponsor.screenshot(path=OUT / "review-page.png", full_page=True)
+
+            phone = browser.new_page(viewport=PHONE, device_scale_factor=2)
+            log_in(phone, base, logins["Sponsor (reviews homework)"])
+            phone.goto(f"{base}/")
+            phone.screenshot(path=OUT / "dashboard-phone.png")
+            browser.close()
+    finally:
+        server.shutdown()
+    for name in ("recruit-first-page", "review-page", "dashboard-phone"):
+        print(OUT / f"{name}.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
