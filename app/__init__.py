@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -60,7 +60,12 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):  # type: ignore[no-untyped-def]
-        return sessions.resume(db.session, session_id, idle=app.config["SESSION_IDLE_TIMEOUT"])
+        return sessions.resume(
+            db.session,
+            session_id,
+            idle=app.config["SESSION_IDLE_TIMEOUT"],
+            with_menu=request.method == "GET",
+        )
 
 
 @event.listens_for(Engine, "connect")

@@ -9,9 +9,11 @@ from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.extensions import db
 from app.services.durations import duration_since
 from app.services.markdown import render_markdown
 from app.services.people import dial_string
+from app.services.sessions import menu_of
 from app.services.uploads import PREVIEW_IMAGE_TYPES
 
 
@@ -54,5 +56,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(time_ago, "ago")
     app.add_template_filter(dial_string, "dial")
     app.jinja_env.globals["PREVIEW_IMAGE_TYPES"] = PREVIEW_IMAGE_TYPES
+    app.jinja_env.globals["menu_of"] = lambda user: menu_of(db.session, user)
     app.add_template_filter(duration_since, "since")
     app.add_template_filter(render_markdown, "markdown")

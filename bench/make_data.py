@@ -589,7 +589,6 @@ def generate(scale_name: str, url: str, now: datetime | None = None, seed: int =
     """Build the schema with the migrations and load the scale; returns the info."""
     from flask_migrate import upgrade
     from sqlalchemy import insert, text, update
-    from sqlalchemy.exc import DBAPIError
 
     from app.extensions import db
     from app.models import Assignment, CheckIn, Submission, Track, User
@@ -625,18 +624,7 @@ def generate(scale_name: str, url: str, now: datetime | None = None, seed: int =
                     )
                 )
             session.commit()
-            # What autovacuum would do soon after a bulk load in production; then write
-            # the loaded pages out now, not in the background during the measurements
-            # (as SQLite's wal_checkpoint below does).
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.execute(text("VACUUM ANALYZE"))
-                try:
-                    c.execute(text("CHECKPOINT"))
-                except DBAPIError:  # needs superuser or pg_checkpoint: then the server's own
-                    print("make_data: CHECKPOINT not allowed for this role", file=sys.stderr)
-        else:
-            session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-            session.commit()
+        settle(db.engine)
         db.engine.dispose()
     data.info["url"] = url
     data.info["seconds"] = {
@@ -644,6 +632,25 @@ def generate(scale_name: str, url: str, now: datetime | None = None, seed: int =
         "load": round(time.perf_counter() - planned, 1),
     }
     return data.info
+
+
+def settle(engine) -> None:  # type: ignore[no-untyped-def]
+    """What autovacuum would do soon after many writes in production (VACUUM ANALYZE on
+    PostgreSQL), then the written pages out to disk now (CHECKPOINT; SQLite's WAL
+    checkpoint), not in the background during the next measurement."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as c:
+            c.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text("VACUUM ANALYZE"))
+        try:
+            c.execute(text("CHECKPOINT"))
+        except DBAPIError:  # needs superuser or pg_checkpoint: then the server's own
+            print("make_data: CHECKPOINT not allowed for this role", file=sys.stderr)
 
 
 def _insert(session, statement, rows: list[dict], batch: int = 20_000) -> None:  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ from app.services.dashboard import (
 from app.services.errors import InvalidTransition
 from app.services.people import get_own_recruit, starts_on_homework
 from app.services.progress import load_progress
+from app.services.sessions import menu_of
 from app.services.standing import Status, standings
 from app.services.timeline import timeline
 from app.services.tracks import tracks_of
@@ -45,7 +46,7 @@ def home():
     a sponsor on their team."""
     if not current_user.is_authenticated:
         return render_template("dashboard/welcome.html")
-    if starts_on_homework(current_user):
+    if starts_on_homework(current_user, menu_of(db.session, current_user).is_sponsor):
         return redirect(url_for("homework.track"))
     return _team_page()
 

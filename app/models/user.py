@@ -83,10 +83,9 @@ class User(UserMixin, Base):
 
     # The key of the login (UserSession) this request runs under; set when loaded.
     session_key = ""
-    # Set with the login (services.sessions.resume), for the menu: whether they have a
-    # recruit or a track of their own, and how many hand-ins wait for their review.
-    is_sponsor = False
-    waiting_count = 0
+    # The menu's facts (services.sessions.Menu), set with the login on a GET or by
+    # services.sessions.menu_of when first asked.
+    menu = None
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the cookie: the user and their server-side session."""

@@ -16,10 +16,10 @@ def get_own_recruit(session: Session, sponsor: User, recruit_id: int) -> User:
     return recruit
 
 
-def starts_on_homework(user: User) -> bool:
+def starts_on_homework(user: User, is_sponsor: bool) -> bool:
     """A recruit with nobody of their own yet (no recruit, no track) lands on their next
-    step; a sponsor lands on their team. `is_sponsor` comes with the login."""
-    return user.sponsor_id is not None and not user.is_sponsor
+    step; a sponsor lands on their team."""
+    return user.sponsor_id is not None and not is_sponsor
 
 
 def dial_string(phone: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, exists, func, or_, select, update
@@ -53,46 +54,75 @@ def start(
 
 _RECRUIT = aliased(User)
 
-# Every request of a logged-in user runs this: built once, as building it cost a
-# third of running it. What every page shows comes along (in the same round trip):
-# the user's sponsor, whether they sponsor anyone (a recruit or a track of their own:
-# the menu's sponsor tools) and how many hand-ins wait for their review (the menu's
-# count, off the queue's partial index).
-_SESSION_AND_USER = (
-    select(
-        UserSession,
-        User,
+
+@dataclass(frozen=True)
+class Menu:
+    """What the menu needs to know of a person: whether they sponsor anyone (a recruit
+    or a track of their own: the sponsor tools) and how many hand-ins wait for them."""
+
+    is_sponsor: bool
+    waiting: int
+
+
+def _menu_columns():  # type: ignore[no-untyped-def]
+    return (
         or_(
             exists().where(_RECRUIT.sponsor_id == User.id),
             exists().where(Track.owner_id == User.id),
         ).label("is_sponsor"),
         select(func.count())
-        .where(Submission.sponsor_id == User.id, WAITING)
+        .where(Submission.sponsor_id == User.id, WAITING)  # the queue's partial index
         .scalar_subquery()
         .label("waiting"),
     )
+
+
+# Every request of a logged-in user runs one of these: built once, as building it cost
+# a third of running it. The user's sponsor comes along (a join, not a second round
+# trip). A GET, which shows a page and its menu, brings the menu's facts too; a POST,
+# which mostly redirects, does not pay for them (the count runs over a sponsor's whole
+# backlog): a POST that shows a page asks menu_of() for them.
+_SESSION_AND_USER = (
+    select(UserSession, User)
     .join(User, User.id == UserSession.user_id)
     .where(
         UserSession.key_hash == bindparam("key_hash"), UserSession.user_id == bindparam("user_id")
     )
     .options(joinedload(User.sponsor))
 )
+_SESSION_USER_AND_MENU = _SESSION_AND_USER.add_columns(*_menu_columns())
+_MENU = select(*_menu_columns()).where(User.id == bindparam("user_id"))
+
+
+def menu_of(session: Session, user: User) -> Menu:
+    """The person's menu facts: those that came with the login, else one statement."""
+    if user.menu is None:
+        user.menu = Menu(*session.execute(_MENU, {"user_id": user.id}).one())
+    return user.menu
 
 
 def resume(
-    session: Session, session_id: str, *, idle: timedelta, now: datetime | None = None
+    session: Session,
+    session_id: str,
+    *,
+    idle: timedelta,
+    now: datetime | None = None,
+    with_menu: bool = False,
 ) -> User | None:
-    """The user of a live session, or None if it ended, idled out or expired."""
+    """The user of a live session, or None if it ended, idled out or expired; with the
+    menu's facts if asked (see _SESSION_USER_AND_MENU)."""
     user_id, _, key = session_id.partition(":")
     if not user_id.isdigit() or not key:
         return None
     now = now or utcnow()
     row = session.execute(
-        _SESSION_AND_USER, {"key_hash": _hash(key), "user_id": int(user_id)}
+        _SESSION_USER_AND_MENU if with_menu else _SESSION_AND_USER,
+        {"key_hash": _hash(key), "user_id": int(user_id)},
     ).first()
     if row is None:
         return None
-    login, user, user.is_sponsor, user.waiting_count = row
+    login, user = row[:2]
+    user.menu = Menu(*row[2:]) if with_menu else None
     if login.ended_at is not None or now >= login.expires_at:
         return None
     if not login.remember and now - login.last_seen_at >= idle:

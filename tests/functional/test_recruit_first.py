@@ -495,3 +495,14 @@ def test_nobody_else_sees_or_deletes_a_sponsors_saved_feedback(client, auth):
     response = post_form(client, f"/review/feedback/{snippet.id}/delete", page="/review/feedback")
     assert response.status_code == 404
     assert db.session.get(FeedbackSnippet, snippet.id) is not None
+
+
+def test_a_refused_post_shows_the_sponsor_menu_too(client, auth):
+    """A POST's login leaves the menu's facts out (it mostly redirects); a POST that
+    shows a page again asks for them."""
+    _upline, sponsor, track, recruit, _other = make_team(2)
+    SubmissionFactory(recruit=recruit, assignment=track.assignments[0])
+    auth.login(sponsor)
+    refused = post_form(client, "/review/feedback", {"text": ""}, page="/review/feedback")
+    assert refused.status_code == 400
+    assert "Reviews 1 waiting" in menu(refused.text)
