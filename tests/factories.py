@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from datetime import timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
@@ -157,6 +160,17 @@ class FeedbackSnippetFactory(BaseFactory):
     owner = factory.SubFactory(UserFactory)
     text = factory.Sequence(lambda n: f"Saved feedback line {n}")
     created_at = factory.LazyFunction(utcnow)
+
+
+def stored_upload(content: bytes) -> str:
+    """A file in the app's upload folder under a random name, as a hand-in stores it;
+    the name, for a submission's attachment_path."""
+    stored_name = secrets.token_hex(16)
+    folder = current_app.config["UPLOAD_FOLDER"]
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, stored_name), "wb") as handle:
+        handle.write(content)
+    return stored_name
 
 
 def make_track(owner: User, steps: int = 3, *, default: bool = True) -> Track:

@@ -34,7 +34,14 @@ from app.models import (
     utcnow,
 )
 from tests.conftest import PASSWORD, csrf_token
-from tests.factories import AssignmentFactory, SubmissionFactory, UserFactory, make_team, make_track
+from tests.factories import (
+    AssignmentFactory,
+    SubmissionFactory,
+    UserFactory,
+    make_team,
+    make_track,
+    stored_upload,
+)
 
 ANONYMOUS = "anonymous"
 OWNER = "owner"
@@ -92,11 +99,7 @@ def build_world() -> World:
 
     answer = f"Private answer {marker}"
     attachment = f"Private attachment {marker}".encode()
-    stored_name = secrets.token_hex(16)
-    folder = current_app.config["UPLOAD_FOLDER"]
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, stored_name), "wb") as handle:
-        handle.write(attachment)
+    stored_name = stored_upload(attachment)
     submission = SubmissionFactory(
         recruit=owner,
         assignment=steps[0],

@@ -12,6 +12,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import WAITING, Assignment, Submission, Track, User
+from app.services.people import has_recruit, owns_track
 from app.services.review import backlog_cutoff
 from app.services.standing import STATUS_HELP, Court, Standing, Status, standings
 
@@ -174,8 +175,8 @@ def onboarding(session: Session, sponsor: User) -> Onboarding:
     statement of three index probes."""
     row = session.execute(
         select(
-            exists().where(Track.owner_id == sponsor.id),
-            exists().where(User.sponsor_id == sponsor.id),
+            owns_track(sponsor.id),
+            has_recruit(sponsor.id),
             exists().where(Submission.decided_by_id == sponsor.id),
         )
     ).one()

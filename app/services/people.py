@@ -1,11 +1,28 @@
-"""Who is whose: looking up a sponsor's own recruits."""
+"""Who is whose: looking up a sponsor's own recruits, and who counts as a sponsor."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from typing import Any
 
-from app.models import User
+from sqlalchemy import Exists, exists
+from sqlalchemy.orm import Session, aliased
+
+from app.models import Track, User
 from app.services.errors import NotFound
+
+_RECRUIT = aliased(User)
+
+
+def has_recruit(user_id: Any) -> Exists:
+    """SQL: the person (an id, or a column to correlate with) has a recruit, archived
+    ones included. With owns_track, what makes a sponsor (the menu, the landing, the
+    onboarding checklist)."""
+    return exists().where(_RECRUIT.sponsor_id == user_id)
+
+
+def owns_track(user_id: Any) -> Exists:
+    """SQL: the person has a track of their own, archived or not."""
+    return exists().where(Track.owner_id == user_id)
 
 
 def get_own_recruit(session: Session, sponsor: User, recruit_id: int) -> User:

@@ -13,10 +13,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, func, or_, select, update
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
-from app.models import WAITING, Submission, Track, User, UserSession, utcnow
+from app.models import WAITING, Submission, User, UserSession, utcnow
+from app.services.people import has_recruit, owns_track
 
 # Writing last_seen_at on every request would make every page a write.
 TOUCH_EVERY = timedelta(minutes=5)
@@ -52,9 +53,6 @@ def start(
     return key
 
 
-_RECRUIT = aliased(User)
-
-
 @dataclass(frozen=True)
 class Menu:
     """What the menu needs to know of a person: whether they sponsor anyone (a recruit
@@ -66,10 +64,7 @@ class Menu:
 
 def _menu_columns():  # type: ignore[no-untyped-def]
     return (
-        or_(
-            exists().where(_RECRUIT.sponsor_id == User.id),
-            exists().where(Track.owner_id == User.id),
-        ).label("is_sponsor"),
+        or_(has_recruit(User.id), owns_track(User.id)).label("is_sponsor"),
         select(func.count())
         .where(Submission.sponsor_id == User.id, WAITING)  # the queue's partial index
         .scalar_subquery()

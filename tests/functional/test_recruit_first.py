@@ -4,14 +4,12 @@ join email, attachments shown in the browser, and saved feedback."""
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from datetime import timedelta
 from html import unescape
 
 import pytest
-from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -23,6 +21,7 @@ from tests.factories import (
     UserFactory,
     make_team,
     make_track,
+    stored_upload,
 )
 from tests.smtp import parts
 
@@ -400,11 +399,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def attached(content: bytes, name: str, content_type: str):  # type: ignore[no-untyped-def]
     _upline, sponsor, track, recruit, _other = make_team(2)
-    stored = secrets.token_hex(16)
-    folder = current_app.config["UPLOAD_FOLDER"]
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, stored), "wb") as handle:
-        handle.write(content)
+    stored = stored_upload(content)
     submission = SubmissionFactory(
         recruit=recruit,
         assignment=track.assignments[0],
