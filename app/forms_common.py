@@ -37,8 +37,11 @@ def form_status(form: FlaskForm) -> int:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """A `next` URL is safe only when it is a path on this site."""
+    """A `next` URL is safe only when it is a path on this site, with no control
+    character (a CR or LF would end the Location header: a 500, or a header injected)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc

@@ -107,6 +107,8 @@ def test_login_is_case_insensitive_and_logout_ends_the_session(client, auth):
         ("//evil.example.com/", "/"),
         ("/\\evil.example.com", "/"),
         ("javascript:alert(1)", "/"),
+        ("/\r\nLocation: https://evil.example", "/"),
+        ("/\tevil", "/"),
     ],
 )
 def test_next_redirect_only_goes_to_our_own_paths(client, next_url, expected):

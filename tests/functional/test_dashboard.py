@@ -175,6 +175,25 @@ def test_bad_check_ins_are_refused_beside_the_field(client, auth, board, data, m
     assert db.session.scalar(select(func.count(CheckIn.id))) == 0
 
 
+def test_a_check_in_with_a_line_break_in_next_goes_back_to_the_recruit(client, auth, board):
+    """A `next` with CR/LF once reached the Location header: a 500 (form fuzzing)."""
+    auth.login(board["sponsor"])
+    stalled = board["stalled"]
+    response = post_form(
+        client,
+        f"/recruits/{stalled.id}/check-ins",
+        {
+            "happened_at": utcnow().strftime("%Y-%m-%dT%H:%M"),
+            "channel": "call",
+            "outcome": "reached",
+            "next": "/\r\nLocation: https://evil.example",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/recruits/{stalled.id}"
+    assert db.session.scalar(select(func.count(CheckIn.id))) == 1
+
+
 def test_left_the_business_archives_and_restore_brings_back(client, auth, board):
     auth.login(board["sponsor"])
     stalled = board["stalled"]
