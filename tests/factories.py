@@ -199,3 +199,30 @@ def make_team(steps: int = 3):
         name="Recruit Otto", sponsor=sponsor, track=track, enrolled_at=utcnow() - timedelta(days=20)
     )
     return upline, sponsor, track, recruit, other_recruit
+
+
+def terms(**overrides):  # type: ignore[no-untyped-def]
+    """Partner terms as a form would give them: Monday and Friday by text, 3 months."""
+    from app.services.partners import Terms
+
+    values = {
+        "rules": "Call each other out, kindly.",
+        "cadence": "weekdays",
+        "weekdays": frozenset({0, 4}),
+        "channel": "text",
+        "my_handle": "+1 555 0100",
+        "their_handle": "",
+        "term_months": 3,
+    }
+    values.update(overrides)
+    return Terms(**values)
+
+
+def make_partnership(asker=None, asked=None, *, now=None, **overrides):  # type: ignore[no-untyped-def]
+    """An active partnership (asked and accepted through the service) at `now`."""
+    from app.services import partners
+
+    asker = asker or UserFactory()
+    asked = asked or UserFactory()
+    partnership = partners.ask(db.session, asker, terms(**overrides), partner_id=asked.id, now=now)
+    return partners.accept(db.session, asked, partnership.id, now=now)

@@ -6,11 +6,37 @@ from app.models.checkin import CheckIn, CheckInChannel, CheckInOutcome
 from app.models.feedback import MAX_SNIPPET_CHARS, MAX_SNIPPETS, FeedbackSnippet
 from app.models.login import LoginFailure, UserSession
 from app.models.outbox import DeliveryStatus, MessageKind, OutboxMessage
+from app.models.partnership import (
+    CHANNEL_LABELS,
+    MAX_ACTIVE_PARTNERSHIPS,
+    AgreementStatus,
+    Channel,
+    Did,
+    EmailOptOut,
+    PartnerAgreement,
+    PartnerCheckIn,
+    PartnerRenewal,
+    PartnerReply,
+    Partnership,
+    PartnershipStatus,
+)
 from app.models.submission import WAITING, Submission, SubmissionStatus
 from app.models.track import Assignment, Track
 from app.models.user import User, normalize_email
 
 __all__ = [
+    "AgreementStatus",
+    "CHANNEL_LABELS",
+    "Channel",
+    "Did",
+    "EmailOptOut",
+    "MAX_ACTIVE_PARTNERSHIPS",
+    "PartnerAgreement",
+    "PartnerCheckIn",
+    "PartnerRenewal",
+    "PartnerReply",
+    "Partnership",
+    "PartnershipStatus",
     "Assignment",
     "AuditAction",
     "AuditEvent",

@@ -33,6 +33,12 @@ class MessageKind(enum.StrEnum):
     JOINED = "joined"  # to the sponsor: someone joined through their invite link
     # A kind of email, not a password (ruff S105 and bandit B105 take it for one).
     PASSWORD_RESET = "password_reset"  # noqa: S105  # nosec B105
+    # Accountability partners.
+    PARTNER_REQUEST = "partner_request"  # asked, answered, a change proposed
+    PARTNER_INVITATION = "partner_invitation"  # asked by email, not on Willing yet
+    PARTNER_CHECK_IN = "partner_check_in"  # the partner checked in or replied
+    PARTNER_REMINDER = "partner_reminder"  # a scheduled day
+    PARTNER_RENEWAL = "partner_renewal"  # the term ends in 7 days
 
 
 # The rows a sender may take once due_at has come: waiting, failed, or claimed by a

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from app.models.track import Track
 
 DEFAULT_STALL_THRESHOLD_DAYS = 7
+DEFAULT_PARTNER_REMINDER_MINUTE = 9 * 60
 
 
 def normalize_email(email: str) -> str:
@@ -34,6 +35,9 @@ class User(UserMixin, Base):
         CheckConstraint("sponsor_id IS NULL OR sponsor_id <> id", name="not_own_sponsor"),
         CheckConstraint("stall_threshold_days BETWEEN 1 AND 365", name="stall_threshold_in_range"),
         CheckConstraint("digest_weekday BETWEEN 0 AND 6", name="digest_weekday_in_range"),
+        CheckConstraint(
+            "partner_reminder_minute BETWEEN 0 AND 1439", name="partner_reminder_minute_in_range"
+        ),
         # The key submissions.sponsor_id is checked against (a recruit and their sponsor).
         UniqueConstraint("id", "sponsor_id", name="uq_users_id_sponsor_id"),
     )
@@ -65,6 +69,15 @@ class User(UserMixin, Base):
     email_on_hand_in: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_on_decision: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_on_join: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Accountability partners: the reminder on a scheduled day (at this minute of the
+    # day, local; 540 is 9:00), the partner's check-in, requests, and renewal.
+    email_partner_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
+    partner_reminder_minute: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_PARTNER_REMINDER_MINUTE, server_default="540"
+    )
+    email_on_partner_check_in: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_on_partner_request: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_on_partner_renewal: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Optional, as typed (for tap-to-call and text on the sponsor's page of this recruit).
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

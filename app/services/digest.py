@@ -15,7 +15,7 @@ import enum
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -28,6 +28,7 @@ from app.mail.transport import Transport
 from app.mail.worker import Report, deliver, writer
 from app.models import DeliveryStatus, MessageKind, OutboxMessage, Submission, User
 from app.services.durations import duration_since
+from app.services.people import zone_of
 from app.services.review import in_backlog, waiting_by_sponsor
 from app.services.standing import Standing, sponsor_batches, stalled_by_sponsor
 
@@ -86,10 +87,7 @@ class RunSummary:
 
 
 def sponsor_zone(sponsor: User) -> ZoneInfo:
-    try:
-        return ZoneInfo(sponsor.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone_of(sponsor)
 
 
 def local_week(sponsor: User, now: datetime) -> tuple[date, bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Exists, exists
 from sqlalchemy.orm import Session, aliased
@@ -43,3 +44,11 @@ def dial_string(phone: str) -> str:
     """A typed phone number as a tel:/sms: link wants it: the digits, and a leading +."""
     digits = "".join(c for c in phone if c.isdigit())
     return ("+" + digits) if phone.strip().startswith("+") else digits
+
+
+def zone_of(user: User) -> ZoneInfo:
+    """The person's own time zone (UTC if what is stored is unknown to this machine)."""
+    try:
+        return ZoneInfo(user.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
