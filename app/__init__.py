@@ -93,10 +93,13 @@ def register_blueprints(app: Flask) -> None:
     from app.health import bp as health_bp
     from app.homework import bp as homework_bp
     from app.mailbox import bp as email_bp
+    from app.partners import bp as partners_bp
     from app.review import bp as review_bp
     from app.tracks import bp as tracks_bp
 
     for blueprint in (auth_bp, dashboard_bp, tracks_bp, homework_bp, review_bp, email_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (partners_bp,):
         app.register_blueprint(blueprint)
     app.register_blueprint(health_bp)  # /healthz: liveness probe, the benchmark's floor
 

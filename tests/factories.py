@@ -18,10 +18,16 @@ from app.models import (
     CheckIn,
     CheckInChannel,
     CheckInOutcome,
+    EmailOptOut,
     FeedbackSnippet,
     LoginFailure,
     MessageKind,
     OutboxMessage,
+    PartnerAgreement,
+    PartnerCheckIn,
+    PartnerRenewal,
+    PartnerReply,
+    Partnership,
     Submission,
     SubmissionStatus,
     Track,
@@ -199,6 +205,74 @@ def make_team(steps: int = 3):
         name="Recruit Otto", sponsor=sponsor, track=track, enrolled_at=utcnow() - timedelta(days=20)
     )
     return upline, sponsor, track, recruit, other_recruit
+
+
+class PartnershipFactory(BaseFactory):
+    """An active partnership, Monday and Friday, a term of three months from today.
+    (make_partnership goes through the service, as a person would.)"""
+
+    class Meta:
+        model = Partnership
+
+    asker = factory.SubFactory(UserFactory)
+    asked = factory.SubFactory(UserFactory)
+    status = "active"
+    term_started_on = factory.LazyFunction(lambda: utcnow().date())
+    ends_on = factory.LazyAttribute(lambda p: p.term_started_on + timedelta(days=91))
+
+
+class PartnerAgreementFactory(BaseFactory):
+    class Meta:
+        model = PartnerAgreement
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    version = 1
+    proposed_by = factory.LazyAttribute(lambda a: a.partnership.asker)
+    status = "accepted"
+    cadence = "weekdays"
+    weekdays = "0,4"
+    channel = "text"
+    term_months = 3
+    effective_on = factory.LazyAttribute(lambda a: a.partnership.term_started_on)
+
+
+class PartnerCheckInFactory(BaseFactory):
+    class Meta:
+        model = PartnerCheckIn
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    author = factory.LazyAttribute(lambda c: c.partnership.asker)
+    day = factory.LazyAttribute(lambda c: c.partnership.term_started_on)
+    said = "Call three people"
+    did = "yes"
+    next = "Call three more"
+
+
+class PartnerReplyFactory(BaseFactory):
+    class Meta:
+        model = PartnerReply
+
+    check_in = factory.SubFactory(PartnerCheckInFactory)
+    author = factory.LazyAttribute(lambda r: r.check_in.partnership.asked)
+    body = "Well done!"
+
+
+class PartnerRenewalFactory(BaseFactory):
+    class Meta:
+        model = PartnerRenewal
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    user = factory.LazyAttribute(lambda r: r.partnership.asker)
+    ends_on = factory.LazyAttribute(lambda r: r.partnership.ends_on)
+    renew = True
+    how_it_went = "It kept me going."
+
+
+class EmailOptOutFactory(BaseFactory):
+    class Meta:
+        model = EmailOptOut
+
+    email = factory.Sequence(lambda n: f"no-invitations{n}@example.com")
 
 
 def terms(**overrides):  # type: ignore[no-untyped-def]

@@ -165,6 +165,7 @@ class PartnerAgreement(Base):
     effective_on: Mapped[date | None] = mapped_column(Date)
 
     proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    partnership: Mapped[Partnership] = relationship()
 
     @property
     def weekday_set(self) -> frozenset[int]:
@@ -189,6 +190,7 @@ class PartnerCheckIn(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
+    partnership: Mapped[Partnership] = relationship()
     replies: Mapped[list[PartnerReply]] = relationship(
         order_by="PartnerReply.created_at", back_populates="check_in"
     )
@@ -226,6 +228,7 @@ class PartnerRenewal(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    partnership: Mapped[Partnership] = relationship()
 
 
 class EmailOptOut(Base):
@@ -234,5 +237,6 @@ class EmailOptOut(Base):
 
     __tablename__ = "email_opt_outs"
 
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -308,7 +308,7 @@ def ask(
             )
         partnership = Partnership(asker_id=asker.id, asked_id=asked.id, created_at=now)
     else:
-        if session.get(EmailOptOut, address) is not None:
+        if _opted_out(session, address):
             raise InvalidTransition(
                 "That address asked not to get invitations from Willing.", "email"
             )
@@ -356,8 +356,10 @@ def claim_invitation(session: Session, user: User, token: str) -> Partnership:
         raise NotFound("This invitation was already taken.")
     if partnership.asker_id == user.id:
         raise InvalidTransition("This is your own invitation: it waits for the person you asked.")
-    if _open_between(session, partnership.asker_id, user.id) is not None:
-        raise InvalidTransition(f"You and {partnership.asker.name} already have a request open.")
+    existing = _open_between(session, partnership.asker_id, user.id)
+    if existing is not None:
+        already = "are partners" if existing.status == "active" else "have a request open"
+        raise InvalidTransition(f"You and {partnership.asker.name} already {already}.")
     claimed = session.execute(
         update(Partnership)
         .where(Partnership.id == partnership.id, Partnership.asked_id.is_(None))
@@ -372,9 +374,13 @@ def claim_invitation(session: Session, user: User, token: str) -> Partnership:
     return partnership
 
 
+def _opted_out(session: Session, address: str | None) -> bool:
+    return session.scalar(select(EmailOptOut.id).where(EmailOptOut.email == address)) is not None
+
+
 def opt_out_of_invitations(session: Session, email: str, now: datetime | None = None) -> None:
     address = normalize_email(email)
-    if session.get(EmailOptOut, address) is None:
+    if not _opted_out(session, address):
         session.add(EmailOptOut(email=address, created_at=now or utcnow()))
         try:
             session.commit()

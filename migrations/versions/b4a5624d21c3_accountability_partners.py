@@ -21,9 +21,11 @@ depends_on = None
 
 def upgrade():
     op.create_table('email_opt_outs',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('email', name=op.f('pk_email_opt_outs'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_opt_outs')),
+    sa.UniqueConstraint('email', name=op.f('uq_email_opt_outs_email'))
     )
     op.create_table('partnerships',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -511,11 +511,17 @@ def check_case(app, endpoint: str, method: str, case: Case) -> list[str]:  # typ
     return problems
 
 
+# Blueprints with a matrix of their own (more roles than this one's six), which also
+# fails for a route of theirs without an entry: accountability partners have the two
+# partners, each one's sponsor, an upline, a third user and anonymous.
+DELEGATED = {"partners": "tests/functional/test_partner_authorization.py"}
+
+
 def url_map_pairs(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
     return {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static"
+        if rule.endpoint != "static" and rule.endpoint.split(".")[0] not in DELEGATED
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 
@@ -573,7 +579,7 @@ def test_methods_a_route_does_not_take_answer_405_and_change_nothing(app, record
     clients = {role: client_as(app, world, role) for role in ROLES}
     problems, checks = [], 0
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or rule.endpoint.split(".")[0] in DELEGATED:
             continue
         for method in WRONG_METHODS:
             if method in rule.methods:
