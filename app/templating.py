@@ -12,6 +12,7 @@ from markupsafe import Markup
 from app.extensions import db
 from app.services.durations import duration_since
 from app.services.markdown import render_markdown
+from app.services.partner_views import TEMPLATE_FILTERS
 from app.services.people import dial_string
 from app.services.sessions import menu_of
 from app.services.uploads import PREVIEW_IMAGE_TYPES
@@ -59,3 +60,5 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["menu_of"] = lambda user: menu_of(db.session, user)
     app.add_template_filter(duration_since, "since")
     app.add_template_filter(render_markdown, "markdown")
+    for name, function in TEMPLATE_FILTERS.items():
+        app.add_template_filter(function, name)

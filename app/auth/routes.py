@@ -73,7 +73,11 @@ def _register(invite_token: str | None):  # type: ignore[no-untyped-def]
         else:
             establish_session(user)
             flash(f"Welcome to Willing, {user.name}!", "success")
-            # Through an invite: straight to the first assignment (the landing rule).
+            # Through an invite: straight to the first assignment (the landing rule);
+            # through a partner's invitation (?next=), back to it (no sponsor is set).
+            target = request.args.get("next", "")
+            if invite_token is None and is_safe_next(target):
+                return redirect(target)
             return redirect(url_for("homework.track" if user.sponsor_id else "dashboard.home"))
     return render_template("auth/register.html", form=form, sponsor=sponsor), form_status(form)
 

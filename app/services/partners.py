@@ -108,6 +108,21 @@ def get_partnership(session: Session, user: User, partnership_id: int) -> Partne
     return partnership
 
 
+def get_check_in(session: Session, user: User, check_in_id: int) -> PartnerCheckIn:
+    """A check-in of one of the user's partnerships; anyone else's looks absent."""
+    entry = session.get(PartnerCheckIn, check_in_id)
+    if entry is None:
+        raise NotFound("No such check-in.")
+    get_partnership(session, user, entry.partnership_id)
+    return entry
+
+
+def asked_person(session: Session, user_id: int | None) -> User | None:
+    """The suggested person an ask form names (anyone on Willing may be asked)."""
+    person = session.get(User, user_id) if user_id else None
+    return person if person is not None and person.archived_at is None else None
+
+
 def involving(user_id: int):  # noqa: ANN201 - a SQL expression
     return or_(Partnership.asker_id == user_id, Partnership.asked_id == user_id)
 
@@ -216,19 +231,29 @@ def open_days(days: list[ScheduledDay]) -> list[date]:
 # --- asking ----------------------------------------------------------------------------
 
 
-def active_count(session: Session, user_id: int) -> int:
+def active_count(session: Session, user_id: int, today: date) -> int:
+    """Running partnerships: agreed, and their term not over (one that ran out without
+    renewal has ended, whatever its stored status)."""
     return session.scalar(
         select(func.count())
         .select_from(Partnership)
-        .where(involving(user_id), Partnership.status == PartnershipStatus.ACTIVE)
+        .where(
+            involving(user_id),
+            Partnership.status == PartnershipStatus.ACTIVE,
+            Partnership.ends_on > today,
+        )
     )
 
 
-def _open_between(session: Session, one: int, other: int) -> Partnership | None:
+def _open_between(session: Session, one: int, other: int, today: date) -> Partnership | None:
+    """A waiting request or a running partnership between the two, either way round."""
     return session.scalar(
         select(Partnership)
         .where(
-            Partnership.status.in_(OPEN),
+            or_(
+                Partnership.status == PartnershipStatus.PROPOSED,
+                (Partnership.status == PartnershipStatus.ACTIVE) & (Partnership.ends_on > today),
+            ),
             or_(
                 (Partnership.asker_id == one) & (Partnership.asked_id == other),
                 (Partnership.asker_id == other) & (Partnership.asked_id == one),
@@ -238,8 +263,8 @@ def _open_between(session: Session, one: int, other: int) -> Partnership | None:
     )
 
 
-def _refuse_if_full(session: Session, user: User, field: str | None = None) -> None:
-    if active_count(session, user.id) >= MAX_ACTIVE_PARTNERSHIPS:
+def _refuse_if_full(session: Session, user: User, now: datetime, field: str | None = None) -> None:
+    if active_count(session, user.id, today_of(user, now)) >= MAX_ACTIVE_PARTNERSHIPS:
         raise InvalidTransition(
             f"You already have {MAX_ACTIVE_PARTNERSHIPS} accountability partners, the most"
             " anyone can keep up with. End one first, or hold each other to your word in a"
@@ -297,9 +322,9 @@ def ask(
     field = "email" if partner_id is None else "partner"
     if asked is not None and asked.id == asker.id:
         raise InvalidTransition("You can't be your own accountability partner.", field)
-    _refuse_if_full(session, asker, field)
+    _refuse_if_full(session, asker, now, field)
     if asked is not None:
-        existing = _open_between(session, asker.id, asked.id)
+        existing = _open_between(session, asker.id, asked.id, today_of(asker, now))
         if existing is not None:
             if existing.status == PartnershipStatus.ACTIVE:
                 raise InvalidTransition(f"{asked.name} is already your partner.", field)
@@ -347,8 +372,11 @@ def invitation(session: Session, token: str) -> Partnership:
     return partnership
 
 
-def claim_invitation(session: Session, user: User, token: str) -> Partnership:
+def claim_invitation(
+    session: Session, user: User, token: str, now: datetime | None = None
+) -> Partnership:
     """The invited person, signed in, takes the request as theirs (then answers it)."""
+    now = now or utcnow()
     partnership = invitation(session, token)
     if partnership.asked_id == user.id:
         return partnership
@@ -356,7 +384,7 @@ def claim_invitation(session: Session, user: User, token: str) -> Partnership:
         raise NotFound("This invitation was already taken.")
     if partnership.asker_id == user.id:
         raise InvalidTransition("This is your own invitation: it waits for the person you asked.")
-    existing = _open_between(session, partnership.asker_id, user.id)
+    existing = _open_between(session, partnership.asker_id, user.id, today_of(user, now))
     if existing is not None:
         already = "are partners" if existing.status == "active" else "have a request open"
         raise InvalidTransition(f"You and {partnership.asker.name} already {already}.")
@@ -451,7 +479,7 @@ def accept(
             session.rollback()
             raise InvalidTransition("This request was answered a moment ago.")
         for person_id in (partnership.asker_id, partnership.asked_id):
-            if active_count(session, person_id) > MAX_ACTIVE_PARTNERSHIPS:  # type: ignore[arg-type]
+            if active_count(session, person_id, today) > MAX_ACTIVE_PARTNERSHIPS:  # type: ignore[arg-type]
                 session.rollback()
                 who = "You already have" if person_id == user.id else "Your partner already has"
                 raise InvalidTransition(
@@ -687,9 +715,7 @@ def reply(
 ) -> PartnerReply:
     """A reply under a check-in of the partnership (either partner may answer)."""
     now = now or utcnow()
-    entry = session.get(PartnerCheckIn, check_in_id)
-    if entry is None:
-        raise NotFound("No such check-in.")
+    entry = get_check_in(session, user, check_in_id)
     partnership = get_partnership(session, user, entry.partnership_id)
     if not body.strip():
         raise InvalidTransition("Write your reply first.", "body")
@@ -726,6 +752,11 @@ def answer_renewal(
         )
     if not how_it_went.strip():
         raise InvalidTransition("Say in a line how it went.", "how_it_went")
+    if session.get_bind().dialect.name == "postgresql":
+        # The two answers one after the other, so the second sees the first and renews.
+        session.execute(
+            select(Partnership.id).where(Partnership.id == partnership.id).with_for_update()
+        )
     ends_on = partnership.ends_on
     session.add(
         PartnerRenewal(

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from app.models import utcnow
 from tests.conftest import csrf_token
 from tests.partner_world import (
     ANONYMOUS,
@@ -58,10 +59,87 @@ def partnership_url(suffix: str = "") -> Callable[[PartnerWorld], str]:
 
 
 PARTNERS_ONLY_PAGE = expect(LOGIN, 404, **{PARTNER: 200, OTHER_PARTNER: 200})
+PARTNERS_ONLY_ACTION = expect(LOGIN, 404, **{PARTNER: 302, OTHER_PARTNER: 302})
+# Quinn's waiting request to Pat's sponsor: theirs to answer, Quinn's to withdraw.
+REQUEST_PARTIES = expect(LOGIN, 404, **{OTHER_PARTNER: 302, PARTNER_SPONSOR: 302})
+TERMS = {
+    "rules": "New rules",
+    "cadence": "daily",
+    "channel": "video",
+    "my_handle": "me",
+    "their_handle": "them",
+    "term_months": "6",
+}
+
+
+def request_url(suffix: str) -> Callable[[PartnerWorld], str]:
+    return lambda w: f"/partners/{w.request}{suffix}"
+
+
+def today() -> str:
+    return utcnow().date().isoformat()  # the world's people live in UTC
+
 
 ROUTES: dict[tuple[str, str], tuple[Case, ...]] = {
     ("partners.index", "GET"): (Case(lambda _w: "/partners", expect(LOGIN, 200)),),
     ("partners.show", "GET"): (Case(partnership_url(), PARTNERS_ONLY_PAGE),),
+    ("partners.ask", "GET"): (Case(lambda _w: "/partners/ask", expect(LOGIN, 200)),),
+    ("partners.ask", "POST"): (
+        # Anyone signed in may ask anyone (here: by email, someone new).
+        Case(
+            lambda _w: "/partners/ask",
+            expect(LOGIN, 302),
+            writes=frozenset(USERS),
+            data=lambda _w: {**TERMS, "email": "someone-new@example.com"},
+        ),
+    ),
+    ("partners.terms", "GET"): (Case(partnership_url("/terms"), PARTNERS_ONLY_PAGE),),
+    ("partners.terms", "POST"): (
+        Case(
+            partnership_url("/terms"), PARTNERS_ONLY_ACTION, writes=PARTNERS, data=lambda _w: TERMS
+        ),
+    ),
+    ("partners.accept", "POST"): (
+        Case(request_url("/accept"), REQUEST_PARTIES, writes=only(PARTNER_SPONSOR)),
+    ),
+    ("partners.decline", "POST"): (
+        Case(request_url("/decline"), REQUEST_PARTIES, writes=only(PARTNER_SPONSOR)),
+    ),
+    ("partners.withdraw", "POST"): (
+        Case(request_url("/withdraw"), REQUEST_PARTIES, writes=only(OTHER_PARTNER)),
+    ),
+    ("partners.check_in", "POST"): (
+        Case(
+            partnership_url("/check-in"),
+            PARTNERS_ONLY_ACTION,
+            writes=PARTNERS,
+            data=lambda _w: {"day": today(), "said": "", "did": "yes", "next_step": "Call Sam"},
+        ),
+    ),
+    ("partners.reply", "POST"): (
+        Case(
+            lambda w: f"/partners/check-ins/{w.check_in}/reply",
+            PARTNERS_ONLY_ACTION,
+            writes=PARTNERS,
+            data=lambda w: {f"reply-{w.check_in}-body": "Well done"},
+        ),
+    ),
+    ("partners.renew", "POST"): (
+        # Ten days into a three-month term: renewal isn't open, refused beside the field.
+        Case(
+            partnership_url("/renew"),
+            expect(LOGIN, 404, **{PARTNER: 400, OTHER_PARTNER: 400}),
+            data=lambda _w: {"renew": "yes", "how_it_went": "Good"},
+        ),
+    ),
+    ("partners.end", "POST"): (
+        Case(
+            partnership_url("/end"),
+            PARTNERS_ONLY_ACTION,
+            writes=PARTNERS,
+            data=lambda _w: {"note": "Thank you, moving on"},
+        ),
+    ),
     ("partners.invitation", "GET"): (
         # Anyone may open an invitation link; signed in, it becomes theirs (so the asker
         # and those already partnered are turned back, and nothing else is shown).

@@ -70,7 +70,14 @@ def test_joining_through_an_invite_goes_straight_to_the_first_assignment(client)
     assert "Hand in “Step 1 title”" in page
     assert 'Your sponsor: <strong class="sponsor-name">Sponsor Sam</strong>' in page
     assert "Your invite link" not in page
-    assert menu(page) == ["My homework", "Start your own team", "Account", "Log out"]
+    assert menu(page) == [
+        "My homework",
+        "Partners",
+        "Start your own team",
+        "Settings",
+        "Account",
+        "Log out",
+    ]
     # and on every later visit the start page is the homework too
     assert client.get("/").headers["Location"] == "/homework"
 
@@ -90,6 +97,7 @@ def test_a_recruit_who_starts_a_team_gets_the_sponsor_tools_and_lands_on_the_tea
         "Reviews",
         "Tracks",
         "My homework",
+        "Partners",
         "Settings",
         "Account",
         "Log out",
@@ -128,7 +136,7 @@ def test_a_top_of_team_newcomer_lands_on_the_team_page_with_the_checklist(client
     html = unescape(response.text)
     assert "Start your own team: 0 of 3 done" in html
     assert "Write your first track" in html
-    assert menu(html) == ["Start your own team", "Account", "Log out"]
+    assert menu(html) == ["Partners", "Start your own team", "Settings", "Account", "Log out"]
 
 
 # --- The team page -----------------------------------------------------------------------
