@@ -37,8 +37,8 @@ from app.services.partner_schedule import (
     CONSISTENCY_WINDOW,
     DayState,
     ScheduledDay,
+    Term,
     consistency,
-    scheduled_dates,
 )
 
 # A day's grace runs to the end of the next day, so of the scheduled days up to today
@@ -64,7 +64,8 @@ NO_PARTNER = PartnerSummary(False, 0, 0)
 class _Running:
     user: User
     partnership: Partnership
-    segments: list[partners.Segment]
+    segments: list[partners.Segment]  # cut to the days the window can need
+    since: date  # the first of those days
 
 
 def summaries(
@@ -74,7 +75,7 @@ def summaries(
     if not user_ids:
         return {}
     running = _running(session, user_ids, now)
-    since = _earliest_needed(running, now)
+    since = min((r.since for r in running), default=now.date() + timedelta(days=1))
     posted: dict[tuple[int, int], dict[date, datetime]] = defaultdict(dict)
     rows = session.execute(
         select(
@@ -96,7 +97,7 @@ def summaries(
         days[r.user.id] += [
             d
             for d in partners.partner_days(r.segments, r.user, mine, now)
-            if d.day >= since and d.state not in (DayState.DUE, DayState.UPCOMING)
+            if d.state not in (DayState.DUE, DayState.UPCOMING)
         ]
     out = dict.fromkeys(user_ids, NO_PARTNER)
     for user_id, settled in days.items():
@@ -137,25 +138,36 @@ def _running(session: Session, user_ids: Sequence[int], now: datetime) -> list[_
             agreements[partnership.id][agreement.id] = agreement
     out = []
     for user, partnership in pairs.values():
-        if partners.is_running(partnership, partners.today_of(user, now)):
+        today = partners.today_of(user, now)
+        if partners.is_running(partnership, today):
             versions = sorted(agreements[partnership.id].values(), key=lambda a: a.version)
-            out.append(_Running(user, partnership, partners.segments(partnership, versions)))
+            out.append(_window(user, partnership, partners.segments(partnership, versions), today))
     return out
 
 
-def _earliest_needed(running: list[_Running], now: datetime) -> date:
-    """The first day whose check-in can matter: the earliest of each partnership's last
-    _DATES_NEEDED scheduled days up to the partner's today (older ones are out of the
-    window, however the partnerships merge)."""
-    earliest = now.date() + timedelta(days=1)
-    for r in running:
-        today = partners.today_of(r.user, now)
-        dates = [
-            day
-            for seg in r.segments
-            for day in scheduled_dates(partners.schedule_of(seg.agreement), seg.term)
-            if day <= today
-        ]
-        if dates:
-            earliest = min(earliest, dates[-_DATES_NEEDED:][0])
-    return earliest
+def _window(
+    user: User, partnership: Partnership, segments: list[partners.Segment], today: date
+) -> _Running:
+    """The partnership's segments cut to its last _DATES_NEEDED scheduled days up to
+    today: older ones are out of the window however several partnerships merge, and
+    later ones are not settled yet."""
+    needed: list[date] = []
+    for seg in reversed(segments):
+        schedule = partners.schedule_of(seg.agreement)
+        day = min(today, seg.term.end - timedelta(days=1))
+        while day >= seg.term.first_day and len(needed) < _DATES_NEEDED:
+            if schedule.falls_on(day, seg.term.first_day):
+                needed.append(day)
+            day -= timedelta(days=1)
+    since = needed[-1] if needed else today
+    tomorrow = today + timedelta(days=1)  # days after today are still to come
+    cut = []
+    for seg in segments:
+        if seg.term.end <= since or seg.term.first_day >= tomorrow:
+            continue
+        # Every other day counts from the segment's first day: cut an even number off.
+        start = seg.term.first_day
+        start += timedelta(days=max(0, (since - start).days) // 2 * 2)
+        end = min(seg.term.end, tomorrow)
+        cut.append(partners.Segment(seg.agreement, Term(start, end)))
+    return _Running(user, partnership, cut, since)
