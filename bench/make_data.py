@@ -19,7 +19,15 @@ Shape (the same at every scale, only the sizes differ):
   attempts (changes requested before the approval); the current step is open,
   waiting for review, or sent back; hand-ins wait for review a couple of days (one
   in twenty is left lying: the sponsor's backlog); a quarter of the idle recruits
-  got check-ins, 2 % left the business (archived).
+  got check-ins, 2 % left the business (archived);
+- a third of the users keep accountability partnerships (upline first: their sponsor
+  when the sponsor takes part too, else someone else of the third; at most three
+  each): mostly active, some ended with a note, some still asked; daily, every other
+  day, weekly or Monday-and-Friday, a sixth changed their terms once (two versions);
+  each partner keeps the schedule with a habit of their own (on time, late or missed),
+  and the other replies to a quarter of the check-ins. The runner's recruit has a
+  scripted set, the same at every scale: three active partnerships (their sponsor
+  daily for 80 days, two crossline peers), one ended, one request waiting.
 Times are relative to `--now` (default: the current minute), the rest is fixed by
 the seed. The logins (and the ids the runner needs) are printed and, with --info,
 written as JSON. Every account's password is PASSWORD (one hash, reused).
@@ -119,6 +127,10 @@ class Plan:
     submissions: list[dict] = field(default_factory=list)
     check_ins: list[dict] = field(default_factory=list)
     track_of_user: list[dict] = field(default_factory=list)
+    partnerships: list[dict] = field(default_factory=list)
+    partner_agreements: list[dict] = field(default_factory=list)
+    partner_check_ins: list[dict] = field(default_factory=list)
+    partner_replies: list[dict] = field(default_factory=list)
     info: dict = field(default_factory=dict)
 
 
@@ -341,6 +353,8 @@ def plan(scale: Scale, now: datetime, seed: int = SEED) -> Plan:
         if sponsor is big and history.current is not None and not history.waiting and not left:
             hand_in_pool.append({"recruit_id": person.id, "assignment_id": history.current})
 
+    partner_page = _partnerships(rng, out, users, user_row, big, upline, first_leaf, now)
+
     out.info = {
         "scale": scale.name,
         "now": now.isoformat(),
@@ -348,6 +362,8 @@ def plan(scale: Scale, now: datetime, seed: int = SEED) -> Plan:
         "sponsor": {"id": big.id, "email": f"sponsor@{DOMAIN}", "recruits": scale.big_team},
         "upline": {"id": upline.id, "email": f"upline@{DOMAIN}"},
         "recruit": bench_recruit,
+        # The recruit's own partnerships: the list and their longest-running one.
+        "partner": {**bench_recruit, "partnership": partner_page},
         "hand_in_pool": hand_in_pool,
         "counts": {
             "users": len(out.users),
@@ -357,10 +373,263 @@ def plan(scale: Scale, now: datetime, seed: int = SEED) -> Plan:
             "assignments": len(out.assignments),
             "submissions": len(out.submissions),
             "check_ins": len(out.check_ins),
+            "partnerships": len(out.partnerships),
+            "partner_users": len(
+                {r["asker_id"] for r in out.partnerships}
+                | {r["asked_id"] for r in out.partnerships}
+            ),
+            "partner_check_ins": len(out.partner_check_ins),
+            "partner_replies": len(out.partner_replies),
             "max_depth": max(p.depth for p in users.values()),
         },
     }
     return out
+
+
+# --- accountability partners ---------------------------------------------------------
+
+PARTNER_RULES = (
+    "Call each other out, kindly. Ten minutes, no excuses.",
+    "A line every evening: what I did, what's next.",
+    "Video call on our days; if one of us misses, the other calls.",
+    "We talk about calls booked and follow-ups, nothing else.",
+)
+PARTNER_STEPS = (
+    "Call three people from my list",
+    "Post my story",
+    "Book one three-way call",
+    "Follow up with yesterday's two",
+    "Add ten names to my list",
+    "Host a taster at home",
+)
+PARTNER_NOTES = ("", "", "Two said yes to a call!", "", "Harder than I thought.", "A sale!")
+PARTNER_REPLIES = (
+    "Proud of you. Same time next check-in?",
+    "What stopped you? Let's find ten minutes for it tomorrow.",
+    "That's the way. Tell me how it goes.",
+)
+# (cadence, weekdays) with their weights: how often partners pick each schedule.
+CADENCES = (
+    (("weekdays", "0,4"), 35),
+    (("daily", ""), 15),
+    (("weekly", "2"), 20),
+    (("every_other_day", ""), 15),
+    (("weekdays", "0,2,4"), 15),
+)
+
+
+@dataclass
+class _Pair:
+    """One planned partnership: who, in what state, over which days."""
+
+    asker: int
+    asked: int
+    status: str = "active"
+    started: datetime | None = None  # accepted (the term's first day, in UTC's date)
+    months: int = 3
+    versions: list[tuple[str, str, int]] = field(default_factory=list)  # cadence, days, from
+    ended_after: float | None = None  # days after the start it was ended
+
+
+def _partnerships(  # type: ignore[no-untyped-def]
+    rng, out: Plan, users: dict[int, Person], user_row, big, upline, first_leaf, now
+) -> int:
+    """A third of the users in partnerships, and the runner's recruit's scripted set;
+    returns the id of the recruit's partnership the bench opens."""
+    peers = [r for r in big.recruits if not users[r].is_sponsor and r != first_leaf][:4]
+    scripted = {first_leaf, big.id, upline.id, *peers}
+    script = random.Random(SEED)  # the same history at every scale
+    pairs = [
+        _Pair(first_leaf, big.id, started=now - timedelta(days=80), versions=[("daily", "", 0)]),
+        _Pair(
+            peers[0],
+            first_leaf,
+            started=now - timedelta(days=40),
+            versions=[("weekdays", "0,4", 0), ("weekdays", "0,2,4", 20)],
+        ),
+        _Pair(
+            first_leaf,
+            peers[1],
+            started=now - timedelta(days=20),
+            months=6,
+            versions=[("every_other_day", "", 0)],
+        ),  # fmt: skip
+        _Pair(
+            first_leaf,
+            peers[2],
+            status="ended",
+            started=now - timedelta(days=70),
+            versions=[("weekly", "1", 0)],
+            ended_after=30,
+        ),  # fmt: skip
+        _Pair(peers[3], first_leaf, status="proposed", versions=[("daily", "", 0)]),
+    ]
+    page = 1  # the first partnership written: the recruit's and their sponsor's, daily
+    chosen = [p.id for p in users.values() if p.id not in scripted and rng.random() < 1 / 3]
+    taking_part = set(chosen)
+    active: dict[int, int] = {}
+    together: set[frozenset[int]] = set()
+    for person_id in chosen:
+        if active.get(person_id, 0):
+            continue  # someone already asked them
+        sponsor = users[person_id].sponsor
+        partner = None
+        if sponsor in taking_part and active.get(sponsor, 0) < 3 and rng.random() < 0.5:
+            partner = sponsor  # upline first
+        else:
+            for _ in range(5):
+                candidate = chosen[rng.randrange(len(chosen))]
+                if candidate != person_id and active.get(candidate, 0) < 3:
+                    partner = candidate
+                    break
+        if partner is None or frozenset((person_id, partner)) in together:
+            continue
+        together.add(frozenset((person_id, partner)))
+        pairs.append(_random_pair(rng, person_id, partner, now))
+        if pairs[-1].status == "active":
+            for who in (person_id, partner):
+                active[who] = active.get(who, 0) + 1
+    for index, pair in enumerate(pairs, start=1):
+        _write_pair(script if index <= 5 else rng, out, index, pair, user_row, now)
+    return page
+
+
+def _random_pair(rng, asker: int, asked: int, now: datetime) -> _Pair:  # type: ignore[no-untyped-def]
+    cadence = rng.choices([c for c, _ in CADENCES], [w for _, w in CADENCES])[0]
+    status = rng.choices(("active", "ended", "proposed"), (88, 6, 6))[0]
+    months = rng.choice((3, 3, 3, 6))
+    longest = 88 if months == 3 else 178
+    pair = _Pair(asker, asked, status, months=months, versions=[(*cadence, 0)])
+    if status == "proposed":
+        return pair
+    days_ago = rng.uniform(1, longest)
+    pair.started = now - timedelta(days=days_ago)
+    if status == "ended":
+        pair.ended_after = rng.uniform(1, days_ago)
+    ran = pair.ended_after or days_ago
+    if ran > 15 and rng.random() < 1 / 6:  # a change of terms, a while in
+        changed = rng.choices([c for c, _ in CADENCES], [w for _, w in CADENCES])[0]
+        pair.versions.append((*changed, int(rng.uniform(7, ran - 2))))
+    return pair
+
+
+def _write_pair(rng, out: Plan, pid: int, pair: _Pair, user_row, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """The partnership's rows: itself, its agreement's versions, check-ins and replies."""
+    from app.services.partner_schedule import add_months
+
+    asked_at = (pair.started or now - timedelta(days=rng.uniform(0.1, 5))) - timedelta(
+        hours=rng.uniform(2, 60)
+    )
+    first_day = pair.started.date() if pair.started else None
+    ends_on = add_months(first_day, pair.months) if first_day else None
+    ended_at = None
+    if pair.ended_after is not None:
+        ended_at = min(pair.started + timedelta(days=pair.ended_after), now)  # type: ignore[operator]
+    out.partnerships.append(
+        {
+            "id": pid,
+            "asker_id": pair.asker,
+            "asked_id": pair.asked,
+            "invite_email": None,
+            "invite_token": None,
+            "status": pair.status,
+            "term_started_on": first_day,
+            "ends_on": ends_on,
+            "created_at": asked_at,
+            "answered_at": pair.started,
+            "ended_at": ended_at,
+            "ended_by_id": pair.asker if ended_at else None,
+            "end_note": "Moving on to a mastermind group: thank you!" if ended_at else "",
+        }
+    )
+    rules = PARTNER_RULES[pid % len(PARTNER_RULES)]
+    for version, (cadence, weekdays, after) in enumerate(pair.versions, start=1):
+        effective = first_day + timedelta(days=after) if first_day else None
+        proposed_at = asked_at if version == 1 else pair.started + timedelta(days=after - 1)  # type: ignore[operator]
+        out.partner_agreements.append(
+            {
+                "id": len(out.partner_agreements) + 1,
+                "partnership_id": pid,
+                "version": version,
+                "proposed_by_id": pair.asker if version == 1 else pair.asked,
+                "status": "accepted" if first_day else "proposed",
+                "rules": rules,
+                "cadence": cadence,
+                "weekdays": weekdays,
+                "channel": ("text", "phone", "video", "email")[pid % 4],
+                "asker_handle": f"+1 555 01{pair.asker % 100:02d}",
+                "asked_handle": f"+1 555 01{pair.asked % 100:02d}",
+                "term_months": pair.months,
+                "note": "",
+                "proposed_at": proposed_at,
+                "answered_at": (pair.started if version == 1 else proposed_at + timedelta(hours=5))
+                if first_day
+                else None,
+                "effective_on": effective,
+            }
+        )
+    if first_day is None:
+        return
+    last = ends_on if ended_at is None else min(ends_on, ended_at.date() + timedelta(days=1))
+    for author, other in ((pair.asker, pair.asked), (pair.asked, pair.asker)):
+        _check_ins(rng, out, pid, pair, author, other, first_day, last, user_row, now)
+
+
+def _check_ins(rng, out, pid, pair, author, other, first_day, last, user_row, now) -> None:  # type: ignore[no-untyped-def]
+    """One partner's check-ins: on time (that evening, or the next morning in the grace),
+    late (two to four days on) or missed, by a habit of their own."""
+    from zoneinfo import ZoneInfo
+
+    from app.services.partner_schedule import Cadence, Schedule, Term, scheduled_dates
+
+    zone = ZoneInfo(user_row[author]["timezone"])
+    today = now.astimezone(zone).date()
+    on_time, late = rng.choice(((0.95, 0.03), (0.85, 0.07), (0.7, 0.1), (0.45, 0.15)))
+    starts = [first_day + timedelta(days=after) for _, _, after in pair.versions] + [last]
+    days = []
+    for (cadence, weekdays, _), start, end in zip(pair.versions, starts, starts[1:], strict=False):
+        schedule = Schedule(Cadence(cadence), frozenset(int(d) for d in weekdays.split(",") if d))
+        days += scheduled_dates(schedule, Term(start, min(end, last, today + timedelta(days=1))))
+    said = ""
+    for day in days:
+        roll = rng.random()
+        if roll < on_time:
+            hours = rng.uniform(17, 23) if rng.random() < 0.85 else rng.uniform(31, 34)
+        elif roll < on_time + late:
+            hours = rng.uniform(50, 100)
+        else:
+            continue
+        posted = datetime.combine(day, datetime.min.time(), tzinfo=zone) + timedelta(hours=hours)
+        posted = posted.astimezone(UTC)
+        if posted >= now:
+            continue
+        step = PARTNER_STEPS[(day.toordinal() + author) % len(PARTNER_STEPS)]
+        cid = len(out.partner_check_ins) + 1
+        out.partner_check_ins.append(
+            {
+                "id": cid,
+                "partnership_id": pid,
+                "author_id": author,
+                "day": day,
+                "said": said,
+                "did": ("yes", "yes", "partly", "no")[day.toordinal() % 4] if said else "yes",
+                "next": step,
+                "note": PARTNER_NOTES[day.toordinal() % len(PARTNER_NOTES)],
+                "created_at": posted,
+            }
+        )
+        said = step
+        if rng.random() < 0.25:
+            at = min(posted + timedelta(hours=rng.uniform(0.5, 20)), now - timedelta(seconds=1))
+            out.partner_replies.append(
+                {
+                    "id": len(out.partner_replies) + 1,
+                    "check_in_id": cid,
+                    "author_id": other,
+                    "body": PARTNER_REPLIES[cid % len(PARTNER_REPLIES)],
+                    "created_at": at,
+                }
+            )
 
 
 def _first_leaf(big: Person, users: dict[int, Person]) -> int:
@@ -591,7 +860,17 @@ def generate(scale_name: str, url: str, now: datetime | None = None, seed: int =
     from sqlalchemy import insert, text, update
 
     from app.extensions import db
-    from app.models import Assignment, CheckIn, Submission, Track, User
+    from app.models import (
+        Assignment,
+        CheckIn,
+        PartnerAgreement,
+        PartnerCheckIn,
+        PartnerReply,
+        Partnership,
+        Submission,
+        Track,
+        User,
+    )
 
     now = now or datetime.now(UTC).replace(second=0, microsecond=0)
     started = time.perf_counter()
@@ -614,9 +893,23 @@ def generate(scale_name: str, url: str, now: datetime | None = None, seed: int =
         _insert(session, update(User), data.track_of_user)  # bulk UPDATE by primary key
         _insert(session, insert(Submission), data.submissions)
         _insert(session, insert(CheckIn), data.check_ins)
+        _insert(session, insert(Partnership), data.partnerships)
+        _insert(session, insert(PartnerAgreement), data.partner_agreements)
+        _insert(session, insert(PartnerCheckIn), data.partner_check_ins)
+        _insert(session, insert(PartnerReply), data.partner_replies)
         session.commit()
         if not sqlite:
-            for table in ("users", "tracks", "assignments", "submissions", "check_ins"):
+            for table in (
+                "users",
+                "tracks",
+                "assignments",
+                "submissions",
+                "check_ins",
+                "partnerships",
+                "partner_agreements",
+                "partner_check_ins",
+                "partner_replies",
+            ):
                 session.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -10,8 +10,12 @@ these machines are shared and noisy:
   statement that computes the same page, run through the bare driver (bench/raw_sql.py);
 - SQL statements per page at `small` and at the run's scale (Flask test client,
   in-process, a before_cursor_execute listener): they must not grow;
+- the partner list and a partnership page of a recruit with partnerships (wrk, as
+  above; a third of the users keep partnerships);
 - `flask digest send` for every sponsor into a local SMTP sink: wall time, peak
-  memory, statements; and the peak RSS of a gunicorn worker.
+  memory, statements; `flask partners due` and `flask partners remind` for every user
+  (wall time; skipped with a line saying so while a command doesn't exist); and the
+  peak RSS of a gunicorn worker.
 
     .venv/bin/python bench/run.py                  # large, SQLite (+ PostgreSQL if
                                                    # BENCH_DATABASE_URL is set)
@@ -61,6 +65,7 @@ BUDGET = {
     "min_share_of_floor": 0.15,
     "max_p95_ms": 50.0,
     "digest_seconds": 30.0,
+    "partner_command_seconds": 30.0,  # `flask partners due` / `remind`, every user
     "worker_mb": 150.0,
     "min_post_share_of_floor": 0.08,
     "hung_smtp_vs_answering": 0.90,  # POSTs with the mail server hung, against answering
@@ -276,6 +281,10 @@ def statement_counts(url: str, info: dict) -> dict[str, int]:
             ("dashboard", "/"),
             ("dashboard CSV", "/dashboard.csv"),
             ("recruit page", f"/recruits/{info['recruit']['id']}"),
+        ],
+        "partner": [
+            ("partner list", "/partners"),
+            ("partnership page", f"/partners/{info['partner']['partnership']}"),
         ],
     }
     statements: list[str] = []
@@ -686,6 +695,40 @@ def run_digest(url: str, sink: SmtpSink) -> dict:
     return data
 
 
+# --- the partner commands --------------------------------------------------------------
+
+
+def run_partner_command(url: str, sink: SmtpSink, command: list[str], name: str) -> dict:
+    """Wall time of one `flask partners ...` run over every user (its output to a file),
+    or why it was skipped: the command may not exist yet."""
+    env = {
+        **os.environ,
+        "WILLING_ENV": "production",
+        "DATABASE_URL": url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(sink.port),
+        "FLASK_APP": "wsgi",
+    }
+    flask = str(VENV_BIN / "flask")
+    label = "flask " + " ".join(command[:2])
+    probe = subprocess.run(
+        [flask, *command[:2], "--help"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if probe.returncode != 0:
+        log(f"{name}: `{label}` skipped: the command doesn't exist yet")
+        return {"skipped": "the command doesn't exist yet"}
+    log(f"{name}: {label} for every user")
+    output = DATA / f"{'-'.join(command[:2])}-{name.lower()}.out"
+    started = time.perf_counter()
+    with open(output, "w") as out:
+        done = subprocess.run(
+            [flask, *command], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=900
+        )
+    seconds = round(time.perf_counter() - started, 1)
+    lines = sum(1 for _ in open(output))
+    return {"seconds": seconds, "exit_code": done.returncode, "output_lines": lines}
+
+
 # --- one database, end to end ------------------------------------------------------------
 
 
@@ -712,18 +755,24 @@ def bench_database(name: str, urls: dict[str, str], args, sink: SmtpSink) -> dic
 
     with gunicorn(url, sink, name.lower()) as (base, process):
         sponsor_browser, recruit_browser = Browser(base), Browser(base)
+        partner_browser = Browser(base)
         sponsor_browser.login(sponsor["email"], info["password"])
         recruit_browser.login(recruit["email"], info["password"])
+        partner_browser.login(info["partner"]["email"], info["password"])
         approve_token = csrf_from(sponsor_browser.get("/review"))
         recruit_browser.get("/homework")
         sponsor_cookie = sponsor_browser.session_cookie
         recruit_cookie = recruit_browser.session_cookie
+        partner_cookie = partner_browser.session_cookie
+        partnership_path = f"/partners/{info['partner']['partnership']}"
         load: dict[str, dict] = {}
         pages = [
             ("floor (/healthz)", "/healthz", None),
             ("track page", "/homework", recruit_cookie),
             ("review queue", "/review", sponsor_cookie),
             ("dashboard", "/", sponsor_cookie),
+            ("partner list", "/partners", partner_cookie),
+            ("partnership page", partnership_path, partner_cookie),
         ]
         for label, path, cookie in pages:
             wrk(base, path, seconds=min(2, seconds), cookie=cookie)  # warm up both workers
@@ -783,6 +832,10 @@ def bench_database(name: str, urls: dict[str, str], args, sink: SmtpSink) -> dic
     engine.dispose()
     log(f"{name}: flask digest send for every sponsor")
     result["digest"] = run_digest(url, sink)
+    result["partner_commands"] = {}
+    for command in (["partners", "due", "--format", "csv"], ["partners", "remind"]):
+        label = "flask " + " ".join(command[:2])
+        result["partner_commands"][label] = run_partner_command(url, sink, command, name)
     return result
 
 
@@ -890,6 +943,27 @@ def budgets(db: dict) -> list[tuple[str, str, str, bool]]:
             same and worst <= BUDGET["max_statements"],
         )
     )
+    for page in ("partner list", "partnership page"):
+        r = db["load"][page]
+        out.append(
+            (
+                f"{page}: p95 at {CONNECTIONS} connections",
+                f"{r['p95_ms']:.1f} ms",
+                f"<= {BUDGET['max_p95_ms']:.0f} ms",
+                r["p95_ms"] <= BUDGET["max_p95_ms"],
+            )
+        )
+    for label, run in db.get("partner_commands", {}).items():
+        if "skipped" in run:
+            continue
+        out.append(
+            (
+                f"`{label}`, every user ({db['scale']})",
+                f"{run['seconds']} s",
+                f"<= {BUDGET['partner_command_seconds']:.0f} s",
+                run["seconds"] <= BUDGET["partner_command_seconds"] and run["exit_code"] == 0,
+            )
+        )
     for page in ("track page", "review queue"):
         r = db["load"][page]
         out.append(
@@ -992,7 +1066,10 @@ def markdown(results: dict) -> str:
             f"Data: {data['users']:,} users ({data['sponsors']:,} sponsors, "
             f"{data['recruits']:,} recruits, downlines {data['max_depth']} levels deep), "
             f"{data['assignments']:,} assignments, {data['submissions']:,} submissions, "
-            f"{data['check_ins']:,} check-ins. The sponsor has 5,000 direct recruits."
+            f"{data['check_ins']:,} check-ins; {data['partnerships']:,} partnerships of "
+            f"{data['partner_users']:,} users with {data['partner_check_ins']:,} partner "
+            f"check-ins and {data['partner_replies']:,} replies. The sponsor has 5,000 "
+            "direct recruits."
             if db["scale"] == "large"
             else f"Data: scale `{db['scale']}`, {data['users']:,} users.",
             "",
@@ -1025,6 +1102,17 @@ def markdown(results: dict) -> str:
             f"`flask digest send` for every sponsor: {d['seconds']} s, peak RSS "
             f"{d['peak_mb']} MB, {d['statements']:,} SQL statements, {d['emails']:,} emails "
             f"({'; '.join(d['summary'])}).",
+            "",
+            *(
+                f"`{label}` for every user: "
+                + (
+                    f"skipped ({run['skipped']})."
+                    if "skipped" in run
+                    else f"{run['seconds']} s, exit {run['exit_code']}, "
+                    f"{run['output_lines']:,} lines of output."
+                )
+                for label, run in db.get("partner_commands", {}).items()
+            ),
             "",
             f"gunicorn workers' peak RSS (VmHWM): {', '.join(map(str, db['worker_peak_rss_mb']))} "
             "MB.",

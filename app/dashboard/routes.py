@@ -23,6 +23,7 @@ from app.services.dashboard import (
     onboarding,
 )
 from app.services.errors import InvalidTransition
+from app.services.partner_summaries import summaries
 from app.services.people import get_own_recruit, starts_on_homework
 from app.services.progress import load_progress
 from app.services.sessions import menu_of
@@ -92,13 +93,17 @@ def _team_page():  # type: ignore[no-untyped-def]
 @login_required
 def export_csv():
     form, status = _filters()
+    now = utcnow()
     rows = filter_and_sort(
-        standings(db.session, [current_user.id], utcnow()),
+        standings(db.session, [current_user.id], now),
         status,
         form.q.data or "",
         form.sort.data,
     )
-    body = "\ufeff" + dashboard_csv(rows, lambda t: local_time(t, "%Y-%m-%d %H:%M") if t else "")
+    partners = summaries(db.session, [s.recruit_id for s in rows], now)
+    body = "\ufeff" + dashboard_csv(
+        rows, lambda t: local_time(t, "%Y-%m-%d %H:%M") if t else "", partners
+    )
     return Response(
         body,
         mimetype="text/csv",

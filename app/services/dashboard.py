@@ -12,6 +12,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import WAITING, Assignment, Submission, Track, User
+from app.services.partner_summaries import NO_PARTNER, PartnerSummary, summaries
 from app.services.people import has_recruit, owns_track
 from app.services.review import backlog_cutoff
 from app.services.standing import STATUS_HELP, Court, Standing, Status, standings
@@ -74,6 +75,11 @@ class Dashboard:
     funnels: list[Funnel] = field(default_factory=list)
     backlog: list[Submission] = field(default_factory=list)
     status: Status | None = None  # the filter in force
+    # The page's recruits' accountability partners: whether and how consistently, by id.
+    partners: dict[int, PartnerSummary] = field(default_factory=dict)
+
+    def partner_of(self, recruit_id: int) -> PartnerSummary:
+        return self.partners.get(recruit_id, NO_PARTNER)
 
     @property
     def cards(self) -> list[CountCard]:
@@ -139,17 +145,19 @@ def build_dashboard(
     rows = filter_and_sort(everyone, status, query, sort)
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(1, page), pages)
+    shown = rows[(page - 1) * per_page : page * per_page]
     return Dashboard(
         counts=counts,
         total=len(active),
         oldest_wait=min(waits) if waits else None,
-        rows=rows[(page - 1) * per_page : page * per_page],
+        rows=shown,
         matching=len(rows),
         page=page,
         pages=pages,
         funnels=_funnels(session, sponsor, active),
         backlog=review_backlog(session, sponsor, now),
         status=status,
+        partners=summaries(session, [s.recruit_id for s in shown], now),
     )
 
 
@@ -245,6 +253,9 @@ CSV_HEADER = [
     "Since",
     "Status",
     "Last check-in",
+    "Active partner",
+    "Partner check-ins on time",
+    "Partner check-ins counted",
 ]
 
 
@@ -254,13 +265,18 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def dashboard_csv(rows: list[Standing], show_time) -> str:  # type: ignore[no-untyped-def]
-    """The table as CSV (quoted by the csv module; formula-like cells neutralised)."""
+def dashboard_csv(  # type: ignore[no-untyped-def]
+    rows: list[Standing], show_time, partners: dict[int, PartnerSummary] | None = None
+) -> str:
+    """The table as CSV (quoted by the csv module; formula-like cells neutralised). Of
+    partners only whether there is one and the on-time count, as on the page."""
+    partners = partners or {}
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL)
     writer.writerow(CSV_HEADER)
     for s in rows:
         f = s.facts
+        partner = partners.get(s.recruit_id, NO_PARTNER)
         writer.writerow(
             safe_cell(v)
             for v in (
@@ -274,6 +290,9 @@ def dashboard_csv(rows: list[Standing], show_time) -> str:  # type: ignore[no-un
                 show_time(s.since),
                 s.status.label,
                 show_time(f.last_check_in_at),
+                "Yes" if partner.has_partner else "No",
+                partner.on_time if partner.out_of else "",
+                partner.out_of if partner.has_partner else "",
             )
         )
     return buffer.getvalue()

@@ -3,14 +3,21 @@
 Times are relative to `now`, so on the day `make run` seeds it the dashboard shows
 every status: waiting on you (one over 48 hours), stalled (twice, one after an old
 check-in's snooze ran out), snoozed by a pause, slow, willing, finished, archived.
+
+Accountability partnerships in every state are built through services.partners with
+`now` values in the past, so their history is what the app itself would have recorded:
+Dana and her sponsor Uma (upline, Monday and Friday, one day late and one missed,
+replies), a request to Dana still waiting, Will and Fiona on time, Stella missing days
+beside Walter, Carmen and Oscar inside their term's last week (Carmen has said she
+renews), and Paula's partnership with Steve ended with a note.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -19,13 +26,17 @@ from app.models import (
     CheckInChannel,
     CheckInOutcome,
     FeedbackSnippet,
+    OutboxMessage,
     Submission,
     SubmissionStatus,
     Track,
     User,
     utcnow,
 )
+from app.services import partners
 from app.services.accounts import hash_password
+from app.services.partner_schedule import add_months, scheduled_dates
+from app.services.people import zone_of
 
 DEMO_PASSWORD = "willing-demo-password"  # noqa: S105 - printed for the demo  # nosec B105
 
@@ -206,6 +217,7 @@ def seed_demo(session: Session, now: datetime | None = None) -> list[DemoLogin]:
     ):
         session.add(FeedbackSnippet(owner=sponsor, text=line, created_at=now))
     session.commit()
+    seed_partnerships(session, {u.email.split("@")[0]: u for u in _users(session)}, now)
     return [
         DemoLogin("Sponsor (reviews homework)", sponsor.email),
         DemoLogin("Upline (the sponsor's sponsor)", upline.email),
@@ -214,4 +226,191 @@ def seed_demo(session: Session, now: datetime | None = None) -> list[DemoLogin]:
         DemoLogin("Recruit who just started", "started@example.com"),
         DemoLogin("Recruit who finished", finished.email),
         DemoLogin("Recruit who has stalled", stalled.email),
+        DemoLogin("Recruit with an on-time partner", willing.email),
+        DemoLogin("Recruit up for partner renewal", changes.email),
     ]
+
+
+def _users(session: Session) -> list[User]:
+    return list(session.scalars(select(User)))
+
+
+# What partners say they will do, and how a check-in's note reads.
+PROMISES = (
+    "Call three people from my list",
+    "Post my story on Facebook",
+    "Book one three-way call",
+    "Follow up with Jo and Sam",
+    "Host a product taster at home",
+    "Watch the compensation plan video again",
+    "Add ten names to my list",
+)
+NOTES = ("", "Two said yes to a call!", "", "Harder than I thought.", "", "A sale, my first.")
+REPLIES = (
+    "Proud of you. Same time Friday?",
+    "What stopped you? Let's find ten minutes for it tomorrow.",
+    "That's the way. Tell me how the call goes.",
+)
+
+
+@dataclass(frozen=True)
+class _Habit:
+    """How one partner keeps a schedule: which of their scheduled days (counted from the
+    first) they post late, and which they miss."""
+
+    late: frozenset[int] = frozenset()
+    missed: frozenset[int] = frozenset()
+
+
+def seed_partnerships(session: Session, people: dict[str, User], now: datetime) -> None:
+    """Partnerships in every state, through the service with past `now` values. The
+    emails they record are dropped: they would tell of days long past."""
+    last_message = session.scalar(select(func.max(OutboxMessage.id))) or 0
+    day = timedelta(days=1)
+    dana, uma = people["sponsor"], people["upline"]
+    upline = _active(
+        session,
+        dana,
+        uma,
+        now - 62 * day,
+        cadence="weekdays",
+        weekdays={0, 4},
+        channel="phone",
+        rules="Call each other out, kindly. Ten minutes, no excuses.",
+    )
+    _history(session, upline, dana, now, _Habit(frozenset({3}), frozenset({7})), reply_from=uma)
+    _history(session, upline, uma, now, _Habit(missed=frozenset({5})), reply_from=dana)
+    partners.ask(
+        session,
+        people["started"],
+        _terms("Text each other every evening: did you make your calls?"),
+        partner_id=dana.id,
+        now=now - day,
+    )
+    on_time = _active(
+        session,
+        people["willing"],
+        people["finished"],
+        now - 12 * day,
+        cadence="daily",
+        channel="text",
+        rules="A line every evening: what I did, what's next.",
+    )
+    _history(session, on_time, people["willing"], now, _Habit(), reply_from=people["finished"])
+    _history(session, on_time, people["finished"], now, _Habit(late=frozenset({4})))
+    missing = _active(
+        session,
+        people["stalled"],
+        people["waiting"],
+        now - 20 * day,
+        cadence="every_other_day",
+        channel="video",
+        rules="Video call, 15 minutes.",
+    )
+    _history(session, missing, people["stalled"], now, _Habit(missed=frozenset({2, 4, 5, 7, 8})))
+    _history(session, missing, people["waiting"], now, _Habit(), reply_from=people["stalled"])
+    renewing = _active(
+        session,
+        people["changes"],
+        people["slow"],
+        _renewal_start(now),
+        cadence="weekly",
+        weekdays={2},
+        channel="in_person",
+        rules="Coffee on Wednesdays.",
+    )
+    _history(session, renewing, people["changes"], now, _Habit(late=frozenset({6})))
+    _history(session, renewing, people["slow"], now, _Habit(missed=frozenset({2, 9})))
+    partners.answer_renewal(
+        session,
+        people["changes"],
+        renewing.id,
+        renew=True,
+        how_it_went="Oscar kept me honest: I booked more calls than ever.",
+        now=now - day,
+    )
+    ended = _active(
+        session,
+        people["paused"],
+        people["silent"],
+        now - 50 * day,
+        cadence="weekly",
+        weekdays={1},
+        channel="email",
+        rules="An email every Tuesday.",
+    )
+    _history(session, ended, people["paused"], now - 12 * day, _Habit())
+    _history(session, ended, people["silent"], now - 12 * day, _Habit(missed=frozenset({1, 3})))
+    partners.end(
+        session,
+        people["paused"],
+        ended.id,
+        "Moving house: I'm pausing everything for a month. Thank you, Steve!",
+        now=now - 12 * day,
+    )
+    session.execute(delete(OutboxMessage).where(OutboxMessage.id > last_message))
+    session.commit()
+
+
+def _terms(rules: str, cadence: str = "weekdays", weekdays=frozenset({0, 4}), **kw):  # type: ignore[no-untyped-def]
+    values = {"channel": "text", "my_handle": "", "their_handle": "", "term_months": 3, **kw}
+    return partners.Terms(rules=rules, cadence=cadence, weekdays=frozenset(weekdays), **values)
+
+
+def _active(session: Session, asker: User, asked: User, started: datetime, **terms):  # type: ignore[no-untyped-def]
+    """A partnership asked the day before `started` and accepted at `started`."""
+    partnership = partners.ask(
+        session, asker, _terms(**terms), partner_id=asked.id, now=started - timedelta(days=1)
+    )
+    return partners.accept(
+        session, asked, partnership.id, my_handle=f"+44 7700 900{asked.id:03d}", now=started
+    )
+
+
+def _renewal_start(now: datetime) -> datetime:
+    """A start whose three-month term ends three or four days after `now`."""
+    today = now.date()
+    for back in range(80, 100):
+        start = today - timedelta(days=back)
+        if 3 <= (add_months(start, 3) - today).days <= 4:
+            return now - timedelta(days=back)
+    raise AssertionError("no start date found")  # pragma: no cover - every month has one
+
+
+def _history(  # type: ignore[no-untyped-def]
+    session: Session, partnership, person: User, until: datetime, habit: _Habit, reply_from=None
+) -> None:
+    """One check-in per scheduled day up to `until` (evening on time, three days after
+    when late, none when missed); `reply_from` answers every third."""
+    zone = zone_of(person)
+    said = ""
+    segs = partners.segments(partnership, partners.accepted_agreements(session, partnership.id))
+    dates = [
+        d for seg in segs for d in scheduled_dates(partners.schedule_of(seg.agreement), seg.term)
+    ]
+    for index, day in enumerate(dates):
+        evening = datetime.combine(day, time(19), tzinfo=zone).astimezone(UTC)
+        posted = evening + timedelta(days=3) if index in habit.late else evening
+        if index in habit.missed or posted >= until:
+            continue
+        promise = PROMISES[(index + person.id) % len(PROMISES)]
+        entry = partners.check_in(
+            session,
+            person,
+            partnership.id,
+            day=day,
+            said=said,
+            did=("yes", "partly", "yes", "no")[index % 4] if said else "yes",
+            next_step=promise,
+            note=NOTES[index % len(NOTES)],
+            now=posted,
+        )
+        said = promise
+        if reply_from is not None and index % 3 == 1 and posted + timedelta(hours=2) < until:
+            partners.reply(
+                session,
+                reply_from,
+                entry.id,
+                REPLIES[index % len(REPLIES)],
+                now=posted + timedelta(hours=2),
+            )

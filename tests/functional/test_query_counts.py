@@ -145,3 +145,50 @@ def test_the_tracks_list_counts_steps_and_recruits_in_fixed_statements(client, a
     print(f"\ntracks list statements: one track={one}, nine={many}")
     assert one == many
     assert many <= 5
+
+
+def team_page_with_partners(client, auth, db, recruits: int, partnered: int) -> int:
+    """The team page of a sponsor with `recruits` recruits, `partnered` of them each in two
+    running partnerships (daily, with a few weeks of check-ins) and one that ended."""
+    from app.services import partners
+    from tests.factories import make_partnership
+
+    sponsor = UserFactory()
+    track = make_track(sponsor, 2)
+    people = [
+        UserFactory(sponsor=sponsor, track=track, enrolled_at=utcnow() - timedelta(days=40))
+        for _ in range(recruits)
+    ]
+    started = utcnow() - timedelta(days=30)
+    for person in people[:partnered]:
+        running = [
+            make_partnership(person, now=started, cadence="daily", weekdays=frozenset())
+            for _ in range(2)
+        ]
+        ended = make_partnership(person, now=started)
+        partners.end(db.session, person, ended.id, "Moved on.", now=started + timedelta(days=2))
+        for partnership in running:
+            for offset in range(0, 28, 3):
+                day = partnership.term_started_on + timedelta(days=offset)
+                partners.check_in(
+                    db.session,
+                    person,
+                    partnership.id,
+                    day=day,
+                    said="",
+                    did="yes",
+                    next_step="Two calls.",
+                    now=started + timedelta(days=offset, hours=1),
+                )
+    return statements(client, auth, sponsor, "/")
+
+
+def test_the_team_page_reads_partners_in_fixed_statements(client, auth, db):
+    """Whether each recruit has a partner, and their consistency: the same statements for
+    one recruit with partners as for thirty (and as for a team with none)."""
+    none = team_page_with_partners(client, auth, db, recruits=2, partnered=0)
+    one = team_page_with_partners(client, auth, db, recruits=2, partnered=1)
+    many = team_page_with_partners(client, auth, db, recruits=40, partnered=30)
+    print(f"\nteam page statements: no partners={none}, one={one}, thirty={many}")
+    assert none == one == many
+    assert many <= 8
