@@ -2,11 +2,13 @@
 
 A fresh SQLite database in a temporary folder, migrated and seeded exactly as
 `make run` seeds it, served on a free port; Playwright drives Debian's Chromium
-(/usr/bin/chromium) through three pages and writes PNGs to docs/screenshots/:
+(/usr/bin/chromium) through four pages and writes PNGs to docs/screenshots/:
 
 - recruit-first-page.png: a recruit's start page (their sent-back step), 1280 x 800
 - review-page.png: the sponsor's next hand-in to review, 1280 wide, the whole page
 - dashboard-phone.png: the sponsor's team page on a phone, 390 x 844
+- partnership-page.png: the demo sponsor's partnership with her own sponsor (the strip
+  of days, consistency, the latest check-ins and replies), 1280 x 1100
 
 Run it again after a change to those pages; the images are committed.
 """
@@ -76,6 +78,14 @@ def main() -> int:
             sponsor.goto(f"{base}/review/next")
             sponsor.screenshot(path=OUT / "review-page.png", full_page=True)
 
+            partner = browser.new_page(viewport={"width": 1280, "height": 1100})
+            log_in(partner, base, logins["Sponsor (reviews homework)"])
+            partner.goto(f"{base}/partners")
+            running = partner.locator(".partner-list li", has_text="running until").first
+            running.get_by_role("link").click()
+            partner.get_by_role("heading", name="Check-in days").wait_for()
+            partner.screenshot(path=OUT / "partnership-page.png")
+
             phone = browser.new_page(viewport=PHONE, device_scale_factor=2)
             log_in(phone, base, logins["Sponsor (reviews homework)"])
             phone.goto(f"{base}/")
@@ -83,7 +93,7 @@ def main() -> int:
             browser.close()
     finally:
         server.shutdown()
-    for name in ("recruit-first-page", "review-page", "dashboard-phone"):
+    for name in ("recruit-first-page", "review-page", "dashboard-phone", "partnership-page"):
         print(OUT / f"{name}.png")
     return 0
 

@@ -58,6 +58,7 @@ def test_ask_accept_check_in_twice_reply_and_see_the_strip(
 
     # Sam replies under Mia's check-in; Mia reads it.
     mias = sam_page.locator("article.check-in", has_text="Mia Recruit, for")
+    mias.get_by_text("Reply", exact=True).click()
     mias.get_by_label("Your reply").fill("Proud of you, Mia!")
     mias.get_by_role("button", name="Reply to this check-in").click()
     expect(sam_page.get_by_role("status")).to_contain_text("Reply posted.")
