@@ -18,7 +18,7 @@ from app.mail.compose import (
     mail_domain,
     render_email,
 )
-from app.mail.unsubscribe import EmailKind, unsubscribe_link
+from app.mail.unsubscribe import EmailKind, invitation_opt_out_link, unsubscribe_link
 from app.models import Submission, User
 
 
@@ -75,6 +75,43 @@ def join_notice(sponsor: User, recruit: User, *, has_homework: bool) -> Message:
         rendered,
         unsubscribe_link=unsubscribe_link(sponsor.id, EmailKind.JOIN),
     )
+
+
+@dataclass(frozen=True)
+class PartnerTerms:
+    """An agreement's terms as an email says them (worded by the caller)."""
+
+    schedule: str  # "every Monday and Friday"
+    channel: str  # "Text messages"
+    term_months: int
+    rules: str
+    note: str = ""
+
+
+def partner_notice(template: str, recipient: User, kind: str, **context: object) -> Message:
+    """Any partner email to a partner on Willing: `template` with the recipient and the
+    context, and the one-click unsubscribe of its kind (an EmailKind)."""
+    rendered = render_email(template, recipient=recipient, **context)
+    return build_message(
+        recipient.name,
+        recipient.email,
+        rendered,
+        unsubscribe_link=unsubscribe_link(recipient.id, kind),
+    )
+
+
+def partner_invitation(address: str, asker: User, terms: PartnerTerms, token: str) -> Message:
+    """To an address not on Willing: who asks, on what terms, the link to answer, and a
+    one-click "don't invite me again" (its List-Unsubscribe too)."""
+    opt_out = invitation_opt_out_link(address)
+    rendered = render_email(
+        "partner_invitation",
+        asker=asker,
+        terms=terms,
+        invitation_url=absolute_url("partners.invitation", token=token),
+        opt_out_url=opt_out,
+    )
+    return build_message("", address, rendered, unsubscribe_link=opt_out)
 
 
 def password_reset(user: User, token: str) -> Message:

@@ -902,6 +902,11 @@ def test_settings_form(app):
         email_on_hand_in=CHECKBOX,
         email_on_decision=CHECKBOX,
         email_on_join=CHECKBOX,
+        email_partner_reminders=CHECKBOX,
+        partner_reminder_time=values("09:00", "00:00", "23:59", "07:30:00", junk=NUMBER_LIKE),
+        email_on_partner_check_in=CHECKBOX,
+        email_on_partner_request=CHECKBOX,
+        email_on_partner_renewal=CHECKBOX,
     )
 
     @fuzz("settings")
@@ -910,6 +915,7 @@ def test_settings_form(app):
         GENERATED["settings"] += 1
         person = db.session.get(User, world.sponsor)
         before = (person.stall_threshold_days, person.digest_weekday, person.timezone)
+        minute = person.partner_reminder_minute
         if submit(client, "/settings", body, token=token).status_code == 302:
             db.session.refresh(person)
             assert (
@@ -929,6 +935,25 @@ def test_settings_form(app):
                 checked(body, "email_on_hand_in"),
                 checked(body, "email_on_decision"),
                 checked(body, "email_on_join"),
+            )
+            time_sent = sent(body, "partner_reminder_time", strip=True)
+            hours, minutes = (int(n) for n in time_sent.split(":")[:2]) if time_sent else (0, 0)
+            assert person.partner_reminder_minute == (
+                hours * 60 + minutes if time_sent else minute
+            )
+            assert (
+                person.email_partner_reminders,
+                person.email_on_partner_check_in,
+                person.email_on_partner_request,
+                person.email_on_partner_renewal,
+            ) == tuple(
+                checked(body, name)
+                for name in (
+                    "email_partner_reminders",
+                    "email_on_partner_check_in",
+                    "email_on_partner_request",
+                    "email_on_partner_renewal",
+                )
             )
 
     post()
