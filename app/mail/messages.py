@@ -131,6 +131,16 @@ class DigestLine:
     link: str
 
 
+@dataclass(frozen=True)
+class PartnerDigestLine:
+    """One partnership in the digest: the check-in days missed last week, each side."""
+
+    partner_name: str
+    mine: list[str]
+    theirs: list[str]
+    link: str
+
+
 def digest_email(
     sponsor: User,
     week_start: date,
@@ -139,9 +149,11 @@ def digest_email(
     *,
     stalled_total: int,
     waiting_total: int,
+    partners: list[PartnerDigestLine] | None = None,
 ) -> RenderedEmail:
     """The digest; `stalled` and `waiting` may be the first lines of longer lists (the
     totals say how long), the rest is a link away."""
+    partners = partners or []
     return render_email(
         "digest",
         sponsor=sponsor,
@@ -150,6 +162,8 @@ def digest_email(
         waiting=waiting,
         stalled_total=stalled_total,
         waiting_total=waiting_total,
+        partners=partners,
+        missed_total=sum(len(p.mine) + len(p.theirs) for p in partners),
         dashboard_url=absolute_url("dashboard.team"),
         stalled_url=absolute_url("dashboard.team", status="stalled"),
         queue_url=absolute_url("review.queue"),
