@@ -124,7 +124,10 @@ def answered(
         answerer=partnership.other(agreement.proposed_by_id),
         accepted=accepted,
         # The request itself (it started or closed the partnership just now), or a change.
-        request=partnership.answered_at == agreement.answered_at
+        request=(
+            partnership.answered_at == agreement.answered_at
+            and agreement.effective_on == partnership.term_started_on
+        )
         if accepted
         else partnership.status == PartnershipStatus.DECLINED,
         terms=terms_of(agreement),

@@ -266,3 +266,92 @@ def test_renewal_answers_and_an_ending_reach_the_other_partner(client, runner, s
     assert_links_to(ended, partnership)
     unsubscribe(client, wants)
     assert not db.session.get(User, asked.id).email_on_partner_renewal
+
+
+# --- Settings: the partner switches and the reminder time ---------------------------------
+
+
+def settings_form(**changes):  # type: ignore[no-untyped-def]
+    form = {
+        "stall_threshold_days": "7",
+        "digest_weekday": "0",
+        "timezone": "Europe/Berlin",
+        "email_digest": "y",
+        "email_partner_reminders": "y",
+        "partner_reminder_time": "09:00",
+        "email_on_partner_check_in": "y",
+        "email_on_partner_request": "y",
+        "email_on_partner_renewal": "y",
+    }
+    form.update(changes)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def test_settings_save_the_partner_switches_and_the_reminder_time(client, auth):
+    from tests.conftest import post_form
+
+    user = UserFactory(timezone="Europe/Berlin")
+    auth.login(user)
+    page = client.get("/settings").text
+    for label in (
+        "Remind me by email on my accountability partner check-in days",
+        "Reminder time",
+        "Email me when my accountability partner checks in or replies",
+        "Email me about partner requests, changes of terms and endings",
+        "Email me when a partnership is up for renewal",
+    ):
+        assert label in page
+    assert 'for="partner_reminder_time"' in page and 'value="09:00"' in page
+    changes = {"partner_reminder_time": "07:45", "email_on_partner_check_in": None}
+    response = post_form(client, "/settings", settings_form(**changes), page="/settings")
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.partner_reminder_minute == 7 * 60 + 45
+    assert not user.email_on_partner_check_in and user.email_partner_reminders
+    assert 'value="07:45"' in client.get("/settings").text
+
+
+@pytest.mark.parametrize("typed", ["25:00", "9h", "noon", "12:60"])
+def test_a_bad_reminder_time_is_told_beside_the_field(client, auth, typed):
+    from tests.conftest import post_form
+
+    user = UserFactory()
+    auth.login(user)
+    form = settings_form(partner_reminder_time=typed)
+    response = post_form(client, "/settings", form, page="/settings")
+    assert response.status_code == 400
+    assert 'id="partner_reminder_time-error"' in response.text
+    assert "Enter a time such as 09:00." in response.text
+    db.session.refresh(user)
+    assert user.partner_reminder_minute == 540
+
+
+def test_turning_check_in_emails_off_in_settings_cancels_the_waiting_one(
+    client, auth, runner, smtp
+):
+    from tests.conftest import post_form
+
+    asker, asked = UserFactory(name="Ada"), UserFactory(name="Bo")
+    partnership = make_partnership(asker, asked, now=MONDAY)
+    deliver_mail(runner)
+    partners.check_in(
+        db.session,
+        asker,
+        partnership.id,
+        day=MONDAY.date(),
+        said="",
+        did="yes",
+        next_step="More",
+        now=MONDAY,
+    )
+    auth.login(asked)
+    changes = {"email_on_partner_check_in": None, "timezone": "UTC"}
+    post_form(client, "/settings", settings_form(**changes), page="/settings")
+    deliver_mail(runner)
+    assert [m["Subject"] for m in smtp.to(asked.email)] == [
+        "Ada asks you to be accountability partners"
+    ]
+    statuses = db.session.scalars(
+        select(OutboxMessage.status).where(OutboxMessage.kind == MessageKind.PARTNER_CHECK_IN)
+    ).all()
+    assert statuses == ["cancelled"]
