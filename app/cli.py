@@ -138,6 +138,35 @@ def register(app: Flask) -> None:
         if once and (totals.failed or (totals.stopped and not stop.is_set())):
             sys.exit(1)
 
+    partners = click.Group("partners", help="Accountability partners: who is due, reminders.")
+    app.cli.add_command(partners)
+
+    @partners.command("due")
+    @click.option("--as-of", "as_of", type=AsOf(), help="Evaluate at this time instead of now.")
+    @click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "csv", "json"]),
+        default="table",
+        show_default=True,
+    )
+    def partners_due(as_of: datetime | None, output_format: str) -> None:
+        """Who owes a check-in today, or missed one in the last 7 days (deadlines in the
+        person's own zone)."""
+        from app.services.partner_due import due_rows
+
+        rows = [row.as_dict() for row in due_rows(db.session, as_of or utcnow())]
+        _print_rows(rows, output_format, DUE_COLUMNS, empty="Nobody is due or missed a day.")
+
+    @partners.command("remind")
+    @click.option("--as-of", "as_of", type=AsOf(), help="Act as if it were this time.")
+    def partners_remind(as_of: datetime | None) -> None:
+        """Record the check-in reminders and renewal requests due now, each once (the
+        mail worker sends them): run it every 15 minutes."""
+        from app.services.partner_reminders import run_reminders
+
+        click.echo(run_reminders(db.session, as_of or utcnow()).line())
+
     @mail.command("status")
     def mail_status() -> None:
         """How many messages wait, failed or were sent, by kind."""
@@ -152,6 +181,7 @@ def register(app: Flask) -> None:
 
 
 COLUMNS = ["sponsor", "recruit", "current_assignment", "days_idle", "last_check_in"]
+DUE_COLUMNS = ["partnership", "person", "partner", "day", "state", "deadline"]
 
 
 def _stalled_rows(now: datetime, sponsor_email: str | None):  # type: ignore[no-untyped-def]
@@ -180,19 +210,24 @@ def _stalled_rows(now: datetime, sponsor_email: str | None):  # type: ignore[no-
         session.expunge_all()  # keep memory flat across batches
 
 
-def _print_rows(rows: list[dict], output_format: str) -> None:
+def _print_rows(
+    rows: list[dict],
+    output_format: str,
+    columns: list[str] = COLUMNS,
+    empty: str = "No stalled recruits.",
+) -> None:
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     elif output_format == "csv":
         # As the dashboard's CSV: a name a spreadsheet would run as a formula is neutralised,
         # and rows end in CRLF (RFC 4180), so a CR or LF inside a field gets it quoted.
-        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\r\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\r\n")
         writer.writeheader()
         writer.writerows({key: safe_cell(value) for key, value in row.items()} for row in rows)
     elif not rows:
-        click.echo("No stalled recruits.")
+        click.echo(empty)
     else:
-        widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in COLUMNS}
-        click.echo("  ".join(c.replace("_", " ").ljust(widths[c]) for c in COLUMNS).rstrip())
+        widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+        click.echo("  ".join(c.replace("_", " ").ljust(widths[c]) for c in columns).rstrip())
         for row in rows:
-            click.echo("  ".join(str(row[c]).ljust(widths[c]) for c in COLUMNS).rstrip())
+            click.echo("  ".join(str(row[c]).ljust(widths[c]) for c in columns).rstrip())

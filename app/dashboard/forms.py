@@ -13,6 +13,7 @@ from wtforms import (
     SelectChoice,
     SelectField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -90,6 +91,17 @@ class CheckInForm(AppForm):
     )
 
 
+class ClockTimeField(TimeField):
+    """A time of day, with a message that says what to type."""
+
+    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter a time such as 09:00.") from None
+
+
 class SettingsForm(AppForm):
     stall_threshold_days = IntegerField(
         "Stall threshold (days)",
@@ -109,3 +121,24 @@ class SettingsForm(AppForm):
     email_on_hand_in = BooleanField("Email me when a recruit hands in homework")
     email_on_decision = BooleanField("Email me when my sponsor reviews my homework")
     email_on_join = BooleanField("Email me when someone joins through my invite link")
+    email_partner_reminders = BooleanField(
+        "Remind me by email on my accountability partner check-in days"
+    )
+    partner_reminder_time = ClockTimeField(
+        "Reminder time",
+        format=["%H:%M", "%H:%M:%S"],
+        description="In your time zone; the reminder comes on each check-in day at this time.",
+        validators=[Optional()],
+    )
+    email_on_partner_check_in = BooleanField(
+        "Email me when my accountability partner checks in or replies"
+    )
+    email_on_partner_request = BooleanField(
+        "Email me about partner requests, changes of terms and endings"
+    )
+    email_on_partner_renewal = BooleanField("Email me when a partnership is up for renewal")
+
+    def reminder_minute(self, stored: int) -> int:
+        """The reminder time as a minute of the day (left empty: as it was)."""
+        value = self.partner_reminder_time.data
+        return stored if value is None else value.hour * 60 + value.minute

@@ -210,7 +210,8 @@ def restore(recruit_id: int):
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():
-    form = SettingsForm(obj=current_user)
+    minute = current_user.partner_reminder_minute
+    form = SettingsForm(obj=current_user, partner_reminder_time=time(minute // 60, minute % 60))
     if form.validate_on_submit():
         accounts.update_settings(
             db.session,
@@ -222,6 +223,11 @@ def settings():
             email_on_hand_in=form.email_on_hand_in.data,
             email_on_decision=form.email_on_decision.data,
             email_on_join=form.email_on_join.data,
+            email_partner_reminders=form.email_partner_reminders.data,
+            partner_reminder_minute=form.reminder_minute(minute),
+            email_on_partner_check_in=form.email_on_partner_check_in.data,
+            email_on_partner_request=form.email_on_partner_request.data,
+            email_on_partner_renewal=form.email_on_partner_renewal.data,
         )
         flash("Settings saved.", "success")
         return redirect(url_for("dashboard.settings"))

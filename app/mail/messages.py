@@ -18,7 +18,7 @@ from app.mail.compose import (
     mail_domain,
     render_email,
 )
-from app.mail.unsubscribe import EmailKind, unsubscribe_link
+from app.mail.unsubscribe import EmailKind, invitation_opt_out_link, unsubscribe_link
 from app.models import Submission, User
 
 
@@ -77,6 +77,43 @@ def join_notice(sponsor: User, recruit: User, *, has_homework: bool) -> Message:
     )
 
 
+@dataclass(frozen=True)
+class PartnerTerms:
+    """An agreement's terms as an email says them (worded by the caller)."""
+
+    schedule: str  # "every Monday and Friday"
+    channel: str  # "Text messages"
+    term_months: int
+    rules: str
+    note: str = ""
+
+
+def partner_notice(template: str, recipient: User, kind: str, **context: object) -> Message:
+    """Any partner email to a partner on Willing: `template` with the recipient and the
+    context, and the one-click unsubscribe of its kind (an EmailKind)."""
+    rendered = render_email(template, recipient=recipient, **context)
+    return build_message(
+        recipient.name,
+        recipient.email,
+        rendered,
+        unsubscribe_link=unsubscribe_link(recipient.id, kind),
+    )
+
+
+def partner_invitation(address: str, asker: User, terms: PartnerTerms, token: str) -> Message:
+    """To an address not on Willing: who asks, on what terms, the link to answer, and a
+    one-click "don't invite me again" (its List-Unsubscribe too)."""
+    opt_out = invitation_opt_out_link(address)
+    rendered = render_email(
+        "partner_invitation",
+        asker=asker,
+        terms=terms,
+        invitation_url=absolute_url("partners.invitation", token=token),
+        opt_out_url=opt_out,
+    )
+    return build_message("", address, rendered, unsubscribe_link=opt_out)
+
+
 def password_reset(user: User, token: str) -> Message:
     rendered = render_email(
         "reset_password", user=user, reset_url=absolute_url("auth.reset_password", token=token)
@@ -94,6 +131,16 @@ class DigestLine:
     link: str
 
 
+@dataclass(frozen=True)
+class PartnerDigestLine:
+    """One partnership in the digest: the check-in days missed last week, each side."""
+
+    partner_name: str
+    mine: list[str]
+    theirs: list[str]
+    link: str
+
+
 def digest_email(
     sponsor: User,
     week_start: date,
@@ -102,9 +149,11 @@ def digest_email(
     *,
     stalled_total: int,
     waiting_total: int,
+    partners: list[PartnerDigestLine] | None = None,
 ) -> RenderedEmail:
     """The digest; `stalled` and `waiting` may be the first lines of longer lists (the
     totals say how long), the rest is a link away."""
+    partners = partners or []
     return render_email(
         "digest",
         sponsor=sponsor,
@@ -113,6 +162,8 @@ def digest_email(
         waiting=waiting,
         stalled_total=stalled_total,
         waiting_total=waiting_total,
+        partners=partners,
+        missed_total=sum(len(p.mine) + len(p.theirs) for p in partners),
         dashboard_url=absolute_url("dashboard.team"),
         stalled_url=absolute_url("dashboard.team", status="stalled"),
         queue_url=absolute_url("review.queue"),

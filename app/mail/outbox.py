@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.mail.compose import Message
@@ -69,6 +70,50 @@ def columns(
         "data": message.data,
         "dedupe_key": dedupe_key,
     }
+
+
+def enqueue_once(session: Session, rows: list[dict]) -> list[str]:
+    """Add these messages (rows of `columns`, each with a dedupe_key) unless one with the
+    same key is there already: INSERT ... ON CONFLICT (dedupe_key) DO NOTHING, so runs at
+    the same moment on two machines record each message once. Part of the caller's
+    transaction; returns the keys of those that were new."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    statement = (
+        dialect_insert(OutboxMessage.__table__)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.__table__.c.dedupe_key)
+    )
+    values = [
+        {
+            **row,
+            "status": DeliveryStatus.PENDING,
+            "attempts": 0,
+            "due_at": now,
+            "created_at": now,
+            "last_error": "",
+        }
+        for row in rows
+    ]
+    return list(session.scalars(statement, values))
+
+
+def recorded_keys(session: Session, keys: list[str], chunk: int = 5000) -> set[str]:
+    """Which of these dedupe keys the outbox has (by its unique index; one statement per
+    `chunk` keys), so a run composes only the messages that are new."""
+    found: set[str] = set()
+    for start in range(0, len(keys), chunk):
+        found.update(
+            session.scalars(
+                select(OutboxMessage.dedupe_key).where(
+                    OutboxMessage.dedupe_key.in_(keys[start : start + chunk])
+                )
+            )
+        )
+    return found
 
 
 def cancel(session: Session, recipient_id: int, kinds: tuple[str, ...]) -> int:

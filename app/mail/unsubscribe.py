@@ -15,11 +15,19 @@ class EmailKind:
     HAND_IN = "hand_in"
     DECISION = "decision"
     JOIN = "join"
+    PARTNER_REMINDER = "partner_reminder"
+    PARTNER_CHECK_IN = "partner_check_in"
+    PARTNER_REQUEST = "partner_request"
+    PARTNER_RENEWAL = "partner_renewal"
     PREFERENCE = {
         DIGEST: "email_digest",
         HAND_IN: "email_on_hand_in",
         DECISION: "email_on_decision",
         JOIN: "email_on_join",
+        PARTNER_REMINDER: "email_partner_reminders",
+        PARTNER_CHECK_IN: "email_on_partner_check_in",
+        PARTNER_REQUEST: "email_on_partner_request",
+        PARTNER_RENEWAL: "email_on_partner_renewal",
     }
     # The outbox kinds (MessageKind) each preference covers.
     MESSAGES = {
@@ -27,12 +35,20 @@ class EmailKind:
         HAND_IN: ("handed_in",),
         DECISION: ("decided",),
         JOIN: ("joined",),
+        PARTNER_REMINDER: ("partner_reminder",),
+        PARTNER_CHECK_IN: ("partner_check_in",),
+        PARTNER_REQUEST: ("partner_request",),
+        PARTNER_RENEWAL: ("partner_renewal",),
     }
     LABEL = {
         DIGEST: "the weekly digest",
         HAND_IN: "emails when a recruit hands in",
         DECISION: "emails when your sponsor reviews your homework",
         JOIN: "emails when someone joins through your invite link",
+        PARTNER_REMINDER: "check-in reminders on your partner days",
+        PARTNER_CHECK_IN: "emails when your accountability partner checks in or replies",
+        PARTNER_REQUEST: "emails about partner requests, changes of terms and endings",
+        PARTNER_RENEWAL: "emails about renewing your partnerships",
     }
 
 
@@ -59,3 +75,29 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
         return None
     user_id = data.get("u")
     return (user_id, data["k"]) if isinstance(user_id, int) else None
+
+
+# --- "Don't invite me again": for an address with no account (no preference to hold) ---
+
+
+def _invitation_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="invitation-opt-out")
+
+
+def invitation_opt_out_token(email: str) -> str:
+    """A signed token that stops partner invitations to one address; it never expires."""
+    return _invitation_serializer().dumps({"e": email})
+
+
+def invitation_opt_out_link(email: str) -> str:
+    return absolute_url("email.stop_invitations", token=invitation_opt_out_token(email))
+
+
+def read_invitation_opt_out_token(token: str) -> str | None:
+    """The address from a valid token, else None."""
+    try:
+        data = _invitation_serializer().loads(token)
+    except BadSignature:
+        return None
+    email = data.get("e") if isinstance(data, dict) else None
+    return email if isinstance(email, str) and "@" in email else None

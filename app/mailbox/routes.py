@@ -7,11 +7,12 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.extensions import csrf, db
-from app.mail.unsubscribe import EmailKind, read_unsubscribe_token
+from app.mail.unsubscribe import EmailKind, read_invitation_opt_out_token, read_unsubscribe_token
 from app.mailbox import bp
 from app.models import User, utcnow
 from app.services.accounts import set_email_preference
 from app.services.digest import digest_email, digest_for, local_week
+from app.services.partners import opt_out_of_invitations
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -29,6 +30,20 @@ def unsubscribe(token: str):
     return render_template(
         "mailbox/unsubscribe.html", invalid=False, done=done, label=EmailKind.LABEL[kind]
     )
+
+
+@bp.route("/invitations/stop/<token>", methods=["GET", "POST"])
+@csrf.exempt  # as unsubscribe: the signed token is the proof, one-click posts carry no CSRF
+def stop_invitations(token: str):
+    """An invited address asks for no more partner invitations (it has no account, so no
+    settings): GET asks to confirm, POST records it."""
+    email = read_invitation_opt_out_token(token)
+    if email is None:
+        return render_template("mailbox/stop_invitations.html", invalid=True), 404
+    done = request.method == "POST"
+    if done:
+        opt_out_of_invitations(db.session, email)
+    return render_template("mailbox/stop_invitations.html", invalid=False, done=done, email=email)
 
 
 @bp.route("/digest")

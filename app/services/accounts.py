@@ -161,8 +161,14 @@ def update_settings(
     email_on_hand_in: bool,
     email_on_decision: bool,
     email_on_join: bool,
+    email_partner_reminders: bool,
+    partner_reminder_minute: int,
+    email_on_partner_check_in: bool,
+    email_on_partner_request: bool,
+    email_on_partner_renewal: bool,
 ) -> None:
-    """The user's settings: stall threshold, weekly email day, time zone, which emails."""
+    """The user's settings: stall threshold, weekly email day, time zone, which emails
+    (and when, locally, a partner reminder comes: a minute of the day)."""
     wanted = {
         "stall_threshold_days": stall_threshold_days,
         "digest_weekday": digest_weekday,
@@ -171,6 +177,11 @@ def update_settings(
         "email_on_hand_in": email_on_hand_in,
         "email_on_decision": email_on_decision,
         "email_on_join": email_on_join,
+        "email_partner_reminders": email_partner_reminders,
+        "partner_reminder_minute": partner_reminder_minute,
+        "email_on_partner_check_in": email_on_partner_check_in,
+        "email_on_partner_request": email_on_partner_request,
+        "email_on_partner_renewal": email_on_partner_renewal,
     }
     changed = [f"{k}: {getattr(user, k)} → {v}" for k, v in wanted.items() if getattr(user, k) != v]
     for kind, preference in EmailKind.PREFERENCE.items():

@@ -17,20 +17,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.mail import lease, messages, outbox
 from app.mail.compose import RenderedEmail, absolute_url
 from app.mail.lease import Claim
 from app.mail.transport import Transport
 from app.mail.worker import Report, deliver, writer
-from app.models import DeliveryStatus, MessageKind, OutboxMessage, Submission, User
+from app.models import DeliveryStatus, MessageKind, OutboxMessage, Partnership, Submission, User
 from app.services.durations import duration_since
+from app.services.partner_due import current, load_pairs, missed_lately, recent_days, window
 from app.services.people import zone_of
 from app.services.review import in_backlog, waiting_by_sponsor
-from app.services.standing import Standing, sponsor_batches, stalled_by_sponsor
+from app.services.standing import Standing, stalled_by_sponsor
 
 BATCH_SIZE = 200
 # Lines per list in the email: a team of thousands made digests of half a megabyte,
@@ -52,15 +53,28 @@ class Skip(enum.StrEnum):
     LATER_WEEK = "this week's went out already, counted in their time zone before a change"
 
 
+@dataclass(frozen=True)
+class PartnerMisses:
+    """One partnership's missed check-ins of the last week: the reader's and the
+    partner's (days whose grace window closed in the 7 days before the digest)."""
+
+    partnership_id: int
+    partner_name: str
+    mine: list[date]
+    theirs: list[date]
+
+
 @dataclass
 class Digest:
-    """What one sponsor's digest says."""
+    """What one sponsor's digest says (a "sponsor" here is anyone who gets one: someone
+    with recruits, or with an accountability partner)."""
 
     sponsor: User
     week_start: date
     stalled: list[Standing]
     waiting: list[Submission]
     now: datetime
+    partners: list[PartnerMisses] = field(default_factory=list)
 
     @property
     def backlog(self) -> list[Submission]:
@@ -68,9 +82,9 @@ class Digest:
 
     @property
     def has_news(self) -> bool:
-        """A stalled recruit or a review backlog makes a digest worth sending; fresh
-        waiting reviews alone do not (the hand-in emails told of them)."""
-        return bool(self.stalled or self.backlog)
+        """A stalled recruit, a review backlog or a missed partner check-in makes a digest
+        worth sending; fresh waiting reviews alone do not (the hand-in emails told of them)."""
+        return bool(self.stalled or self.backlog or self.partners)
 
 
 @dataclass
@@ -106,7 +120,60 @@ def digest_for(session: Session, sponsor: User, now: datetime) -> Digest:
     week_start, _due = local_week(sponsor, now)
     stalled = stalled_by_sponsor(session, now, [sponsor])[sponsor.id]
     waiting = waiting_by_sponsor(session, [sponsor.id])[sponsor.id]
-    return Digest(sponsor, week_start, stalled, waiting, now)
+    misses = partner_misses(session, [sponsor.id], now)[sponsor.id]
+    return Digest(sponsor, week_start, stalled, waiting, now, misses)
+
+
+_Recruit = aliased(User, name="digest_recruit")
+
+
+def recipients(session: Session, now: datetime, after_id: int, limit: int) -> list[User]:
+    """Who may get a digest, in id order, a batch at a time: anyone with a recruit, or
+    with a partnership that can have missed days in the week before `now`."""
+    has_recruits = exists().where(_Recruit.sponsor_id == User.id)
+    has_partner = exists().where(
+        or_(Partnership.asker_id == User.id, Partnership.asked_id == User.id), current(now)
+    )
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.id > after_id, or_(has_recruits, has_partner))
+            .order_by(User.id)
+            .limit(limit)
+        )
+    )
+
+
+def recipient_batches(session: Session, now: datetime, size: int):  # noqa: ANN201 - a generator
+    after_id = 0
+    while batch := recipients(session, now, after_id, size):
+        yield batch
+        after_id = batch[-1].id
+
+
+def partner_misses(
+    session: Session, user_ids: list[int], now: datetime
+) -> dict[int, list[PartnerMisses]]:
+    """Each person's partnerships with a check-in missed in the last week, theirs or
+    their partner's (partner_due's three statements for the whole batch)."""
+    result: dict[int, list[PartnerMisses]] = {user_id: [] for user_id in user_ids}
+    if not user_ids:
+        return result
+    first, last = window(now)
+    mine = or_(Partnership.asker_id.in_(user_ids), Partnership.asked_id.in_(user_ids))
+    for pair in load_pairs(session, mine & current(now), first, last):
+        missed = {
+            person.id: [d.day for d in missed_lately(recent_days(pair, person, now), person, now)]
+            for person, _partner in pair.people()
+        }
+        for person, partner in pair.people():
+            if person.id in result and (missed[person.id] or missed[partner.id]):
+                result[person.id].append(
+                    PartnerMisses(
+                        pair.partnership.id, partner.name, missed[person.id], missed[partner.id]
+                    )
+                )
+    return result
 
 
 def _local_day(sponsor: User, value: datetime | None) -> str:
@@ -135,6 +202,15 @@ def digest_email(digest: Digest) -> RenderedEmail:
         )
         for s in digest.waiting[:LIST_LIMIT]
     ]
+    partner_lines = [
+        messages.PartnerDigestLine(
+            m.partner_name,
+            [f"{day:%a %d %b}" for day in m.mine],
+            [f"{day:%a %d %b}" for day in m.theirs],
+            absolute_url("partners.show", partnership_id=m.partnership_id),
+        )
+        for m in digest.partners
+    ]
     return messages.digest_email(
         sponsor,
         digest.week_start,
@@ -142,6 +218,7 @@ def digest_email(digest: Digest) -> RenderedEmail:
         waiting,
         stalled_total=len(digest.stalled),
         waiting_total=len(digest.waiting),
+        partners=partner_lines,
     )
 
 
@@ -158,7 +235,7 @@ def run_digest(session: Session, now: datetime, transport: Transport | None) -> 
     """
     summary = RunSummary()
     with writer() as connection:
-        for sponsors in sponsor_batches(session, BATCH_SIZE):
+        for sponsors in recipient_batches(session, now, BATCH_SIZE):
             _run_batch(session, connection, sponsors, now, transport, summary)
             session.expunge_all()  # memory stays flat across batches
             session.rollback()  # nothing was written here: just end the read
@@ -208,9 +285,12 @@ def _run_batch(
     fresh = [sponsor for sponsor, _week in due.values()]
     stalled = stalled_by_sponsor(session, now, fresh)
     waiting = waiting_by_sponsor(session, [s.id for s in fresh])
+    misses = partner_misses(session, [s.id for s in fresh], now)
     new_rows = []
     for key, (sponsor, week_start) in due.items():
-        digest = Digest(sponsor, week_start, stalled[sponsor.id], waiting[sponsor.id], now)
+        digest = Digest(
+            sponsor, week_start, stalled[sponsor.id], waiting[sponsor.id], now, misses[sponsor.id]
+        )
         if not digest.has_news:
             summary.skip(Skip.NOTHING_TO_REPORT)
         elif transport is None:

@@ -28,7 +28,7 @@ from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
 from app import create_app
 from app.extensions import db
-from app.mail.unsubscribe import EmailKind, unsubscribe_token
+from app.mail.unsubscribe import EmailKind, invitation_opt_out_token, unsubscribe_token
 from app.models import SubmissionStatus, Track, User, utcnow
 from app.services import accounts
 from config import TestingConfig
@@ -122,6 +122,17 @@ def unsubscribe_url(w: World) -> str:
 def forged_unsubscribe_url(w: World) -> str:
     forged = URLSafeSerializer("not-our-key", salt="unsubscribe")
     return f"/unsubscribe/{forged.dumps({'u': w.owner, 'k': EmailKind.DIGEST})}"
+
+
+def stop_invitations_url(_w: World) -> str:
+    # A new address each time: an address that already opted out has nothing to change.
+    address = f"invited-{secrets.token_hex(4)}@example.com"
+    return f"/invitations/stop/{invitation_opt_out_token(address)}"
+
+
+def forged_stop_invitations_url(_w: World) -> str:
+    forged = URLSafeSerializer("not-our-key", salt="invitation-opt-out")
+    return f"/invitations/stop/{forged.dumps({'e': 'invited@example.com'})}"
 
 
 def forged_join_url(_w: World) -> str:
@@ -245,6 +256,20 @@ ROUTES: dict[tuple[str, str], tuple[Case, ...]] = {
             variant="the owner's valid link",
         ),
         Case(forged_unsubscribe_url, expect(404, 404), variant="forged link"),
+    ),
+    # So is a partner invitation's "don't invite me again" (the address has no account).
+    ("email.stop_invitations", "GET"): (
+        Case(stop_invitations_url, expect(200, 200), variant="the address's valid link"),
+        Case(forged_stop_invitations_url, expect(404, 404), variant="forged link"),
+    ),
+    ("email.stop_invitations", "POST"): (
+        Case(
+            stop_invitations_url,
+            expect(200, 200),
+            writes=frozenset(ROLES),
+            variant="the address's valid link",
+        ),
+        Case(forged_stop_invitations_url, expect(404, 404), variant="forged link"),
     ),
     # Everyone's own pages: each logged-in person sees or changes only their own.
     ("auth.account", "GET"): (Case(fixed("/account"), expect(LOGIN, 200)),),

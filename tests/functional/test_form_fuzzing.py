@@ -50,7 +50,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from app.extensions import db
-from app.mail.unsubscribe import EmailKind, unsubscribe_token
+from app.mail.unsubscribe import EmailKind, invitation_opt_out_token, unsubscribe_token
 from app.models import (
     Assignment,
     FeedbackSnippet,
@@ -100,6 +100,7 @@ EXAMPLES = {
     "saved feedback": 30,
     "assign track": 30,
     "unsubscribe (POST)": 25,
+    "stop invitations (POST)": 25,
     "one-button forms (CSRF token only)": 30,
     "dashboard filters (GET form)": 25,
 }
@@ -902,6 +903,11 @@ def test_settings_form(app):
         email_on_hand_in=CHECKBOX,
         email_on_decision=CHECKBOX,
         email_on_join=CHECKBOX,
+        email_partner_reminders=CHECKBOX,
+        partner_reminder_time=values("09:00", "00:00", "23:59", "07:30:00", junk=NUMBER_LIKE),
+        email_on_partner_check_in=CHECKBOX,
+        email_on_partner_request=CHECKBOX,
+        email_on_partner_renewal=CHECKBOX,
     )
 
     @fuzz("settings")
@@ -910,6 +916,7 @@ def test_settings_form(app):
         GENERATED["settings"] += 1
         person = db.session.get(User, world.sponsor)
         before = (person.stall_threshold_days, person.digest_weekday, person.timezone)
+        minute = person.partner_reminder_minute
         if submit(client, "/settings", body, token=token).status_code == 302:
             db.session.refresh(person)
             assert (
@@ -929,6 +936,23 @@ def test_settings_form(app):
                 checked(body, "email_on_hand_in"),
                 checked(body, "email_on_decision"),
                 checked(body, "email_on_join"),
+            )
+            time_sent = sent(body, "partner_reminder_time", strip=True)
+            hours, minutes = (int(n) for n in time_sent.split(":")[:2]) if time_sent else (0, 0)
+            assert person.partner_reminder_minute == (hours * 60 + minutes if time_sent else minute)
+            assert (
+                person.email_partner_reminders,
+                person.email_on_partner_check_in,
+                person.email_on_partner_request,
+                person.email_on_partner_renewal,
+            ) == tuple(
+                checked(body, name)
+                for name in (
+                    "email_partner_reminders",
+                    "email_on_partner_check_in",
+                    "email_on_partner_request",
+                    "email_on_partner_renewal",
+                )
             )
 
     post()
@@ -990,6 +1014,23 @@ def test_unsubscribe_post(app):
             token = unsubscribe_token(world.owner, token)
         # A one-click link: no CSRF token; a valid link answers 200, anything else 404.
         submit(client, f"/unsubscribe/{path_token(token)}", body, token=None, success=(200,))
+
+    post()
+
+
+def test_stop_invitations_post(app):
+    client = app.test_client()
+    forged = URLSafeSerializer("not-our-key", salt="invitation-opt-out").dumps(
+        {"e": "invited@example.com"}
+    )
+    tokens = st.one_of(NEW_EMAILS.map(invitation_opt_out_token), st.just(forged), TEXT)
+
+    @fuzz("stop invitations (POST)")
+    @given(token=tokens, body=form(extra=values("")))
+    def post(token, body):
+        GENERATED["stop invitations (POST)"] += 1
+        # One click from the invitation email: no CSRF token; valid 200, anything else 404.
+        submit(client, f"/invitations/stop/{path_token(token)}", body, token=None, success=(200,))
 
     post()
 
@@ -1084,6 +1125,7 @@ FUZZED_POST_ROUTES = {
     "dashboard.settings",
     "tracks.assign_track",
     "email.unsubscribe",
+    "email.stop_invitations",
     "dashboard.archive",
     "dashboard.restore",
     "tracks.archive_assignment",
@@ -1305,7 +1347,7 @@ def test_nul_in_any_field_is_never_a_500(app, form_name, field_name, nul):
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize(
     "prefix",
-    ["/join/", "/reset-password/", "/unsubscribe/"],
+    ["/join/", "/reset-password/", "/unsubscribe/", "/invitations/stop/"],
 )
 def test_nul_in_a_link_token_is_never_a_500(app, prefix, method):
     client = app.test_client()
