@@ -319,3 +319,20 @@ def test_partner_pages_run_a_fixed_number_of_statements(client, auth) -> None:
     print(f"\nstatements small={counts[0]} large={counts[1]}")
     assert counts[0] == counts[1]
     assert max(counts[1].values()) <= 12
+
+
+def test_asking_someone_already_asked_says_so_on_the_ask_page(client, auth) -> None:
+    """The refusal of a suggested person (a hidden field) is shown, not a bare 400."""
+    me, other = UserFactory(), UserFactory(name="Olga")
+    partners.ask(db.session, other, terms(), partner_id=me.id)
+    auth.login(me)
+    page = client.get(f"/partners/ask?partner={other.id}")
+    response = client.post(
+        "/partners/ask",
+        data={**TERMS_FORM, "partner": str(other.id), "csrf_token": csrf_token(page.text)},
+    )
+    assert response.status_code == 400
+    assert "You and Olga already have a request open" in text(response)
+    assert 'value="Call each other out"' in response.get_data(as_text=True) or (
+        "Call each other out</textarea>" in response.get_data(as_text=True)
+    )
