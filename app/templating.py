@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask
+from flask import Flask, g
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -19,11 +19,17 @@ from app.services.uploads import PREVIEW_IMAGE_TYPES
 
 
 def viewer_zone() -> ZoneInfo:
+    """The viewer's zone, looked up once a request (a page shows dozens of times)."""
+    cached = g.get("viewer_zone")
+    if cached is not None:
+        return cached
     name = getattr(current_user, "timezone", None) or "UTC"
     try:
-        return ZoneInfo(name)
+        zone = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+        zone = ZoneInfo("UTC")
+    g.viewer_zone = zone
+    return zone
 
 
 def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:

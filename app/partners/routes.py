@@ -72,26 +72,26 @@ def _render_show(partnership_id: int, status: int = 200, **forms):  # type: igno
     view = partner_views.partnership_page(
         db.session, current_user, partnership_id, utcnow(), page_number()
     )
-    check_in_form = forms.get("check_in_form") or CheckInForm()
-    days = list(view.open_days)
-    posted = parse_day(check_in_form.day.data) if "check_in_form" in forms else None
-    if posted is not None and posted not in days:
-        days.insert(0, posted)  # a refused day stays chosen, its message beside it
-    check_in_form.day.choices = [SelectChoice(d.isoformat(), f"{d:%A %d %B}") for d in days]
-    if request.method == "GET" or "check_in_form" not in forms:
-        check_in_form.said.data = check_in_form.said.data or view.said
+    # Only the forms the page shows (each costs its share of a busy page).
+    check_in_form = forms.get("check_in_form") or (CheckInForm() if view.running else None)
+    if check_in_form is not None:
+        days = list(view.open_days)
+        posted = parse_day(check_in_form.day.data) if "check_in_form" in forms else None
+        if posted is not None and posted not in days:
+            days.insert(0, posted)  # a refused day stays chosen, its message beside it
+        check_in_form.day.choices = [SelectChoice(d.isoformat(), f"{d:%A %d %B}") for d in days]
+        if request.method == "GET" or "check_in_form" not in forms:
+            check_in_form.said.data = check_in_form.said.data or view.said
+    answering = view.renewal_open and view.me.id not in view.renewal_answers
     return render_template(
         "partners/show.html",
         view=view,
         check_in_form=check_in_form,
-        accept_form=forms.get("accept_form") or AcceptForm(),
-        renewal_form=forms.get("renewal_form") or RenewalForm(),
-        end_form=forms.get("end_form") or EndForm(),
-        reply_form_for=lambda check_in_id: (
-            forms.get("reply_forms", {}).get(check_in_id)
-            or ReplyForm(prefix=f"reply-{check_in_id}", formdata=None)
-        ),
-        confirm=ConfirmForm(),
+        accept_form=forms.get("accept_form") or (AcceptForm() if view.waiting_for_me else None),
+        renewal_form=forms.get("renewal_form") or (RenewalForm() if answering else None),
+        end_form=forms.get("end_form") or (EndForm() if view.running else None),
+        refused_replies=forms.get("reply_forms", {}),
+        confirm=ConfirmForm() if view.pending else None,
     ), status
 
 

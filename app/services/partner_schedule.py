@@ -141,10 +141,18 @@ def day_states(
     out = []
     for day in scheduled_dates(schedule, term):
         posted = check_ins.get(day)
-        closes = deadline(day, zone)
+        # A day's deadline is the end of the next day somewhere between UTC+14 and
+        # UTC-12: a moment well clear of that span is decided without the zone's rules
+        # (the page asks for every day of a long history).
+        earliest, latest = _deadline_bounds(day)
         if posted is not None:
-            state = DayState.ON_TIME if posted < closes else DayState.LATE
-        elif now >= closes:
+            if posted < earliest:
+                state = DayState.ON_TIME
+            elif posted >= latest:
+                state = DayState.LATE
+            else:
+                state = DayState.ON_TIME if posted < deadline(day, zone) else DayState.LATE
+        elif now >= latest or (now >= earliest and now >= deadline(day, zone)):
             state = DayState.MISSED
         elif day <= today:
             state = DayState.DUE
@@ -152,6 +160,17 @@ def day_states(
             state = DayState.UPCOMING
         out.append(ScheduledDay(day, state, posted))
     return out
+
+
+_UTC = ZoneInfo("UTC")
+_EARLIEST_OFFSET = timedelta(hours=15)  # beyond the easternmost zone (UTC+14)
+_LATEST_OFFSET = timedelta(hours=13)  # beyond the westernmost (UTC-12)
+
+
+def _deadline_bounds(day: date) -> tuple[datetime, datetime]:
+    """Moments before and after `deadline(day, zone)` for every zone there is."""
+    utc_end = datetime.combine(day + timedelta(days=2), time(0), tzinfo=_UTC)
+    return utc_end - _EARLIEST_OFFSET, utc_end + _LATEST_OFFSET
 
 
 def is_due_on(schedule: Schedule, term: Term, zone: ZoneInfo, now: datetime) -> bool:

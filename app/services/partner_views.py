@@ -42,21 +42,31 @@ STATE_LABELS = {
 
 
 @dataclass(frozen=True)
+class StripDay:
+    """A day on the strip, its words ready (the page shows dozens)."""
+
+    text: str  # "Mon 02 Mar"
+    state: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Side:
     """One partner as the page shows them."""
 
     user: User
     handle: str
     days: list[ScheduledDay]  # every scheduled day so far and to come, in order
-    strip: list[ScheduledDay]
+    strip: list[StripDay]
     consistency: Consistency
     today: date  # in this partner's own zone
 
-    def label(self, day: ScheduledDay) -> str:
-        """How the strip names a day: a still-open yesterday is not "due today"."""
-        if day.state == DayState.DUE and day.day < self.today:
-            return "due by tonight"
-        return STATE_LABELS[day.state]
+
+def strip_label(day: ScheduledDay, today: date) -> str:
+    """How the strip names a day: a still-open yesterday is not "due today"."""
+    if day.state == DayState.DUE and day.day < today:
+        return "due by tonight"
+    return STATE_LABELS[day.state]
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,7 @@ class PartnershipPage:
     pages: int
     renewal_open: bool
     renewal_answers: dict[int, object] = field(default_factory=dict)
+    next_day: date | None = None  # my next scheduled day to come
 
     @property
     def waiting_for_me(self) -> bool:
@@ -106,7 +117,10 @@ def _side(
     today = partners.today_of(user, now)
     past = [d for d in days if d.day <= today][-STRIP_PAST_DAYS:]
     coming = [d for d in days if d.day > today][:STRIP_COMING_DAYS]
-    return Side(user, handle, days, past + coming, consistency(days), today)
+    strip = [
+        StripDay(f"{d.day:%a %d %b}", d.state.value, strip_label(d, today)) for d in past + coming
+    ]
+    return Side(user, handle, days, strip, consistency(days), today)
 
 
 def partnership_page(
@@ -185,7 +199,12 @@ def partnership_page(
                 mine=entry.author_id == user.id,
             )
         )
-    said = partners.last_next(session, partnership.id, user.id) if posted.get(user.id) else ""
+    said = ""
+    if posted.get(user.id):
+        # My latest check-in's "next" (from this page's rows when it is among them).
+        latest_day = max(posted[user.id])
+        shown = next((e for e in entries if e.author_id == user.id and e.day == latest_day), None)
+        said = shown.next if shown else partners.last_next(session, partnership.id, user.id)
     renewal = partners.renewal_open(partnership, today)
     return PartnershipPage(
         partnership=partnership,
@@ -206,6 +225,9 @@ def partnership_page(
         pages=pages,
         renewal_open=renewal,
         renewal_answers=partners.renewal_answers(session, partnership) if renewal else {},
+        next_day=next(
+            (d.day for d in (mine.days if mine else []) if d.state == DayState.UPCOMING), None
+        ),
     )
 
 

@@ -272,3 +272,59 @@ def test_consistency_equals_a_count_by_hand(history):
         streak += 1
     result = consistency(day_states(schedule, term, zone, posted, now))
     assert (result.on_time, result.out_of, result.streak) == (sum(recent), len(recent), streak)
+
+
+def _slow_states(schedule, term, zone, check_ins, now):  # type: ignore[no-untyped-def]
+    """day_states as first written: every day's deadline read from the zone's rules."""
+    today = now.astimezone(zone).date()
+    out = []
+    for day in scheduled_dates(schedule, term):
+        posted, closes = check_ins.get(day), deadline(day, zone)
+        if posted is not None:
+            out.append(DayState.ON_TIME if posted < closes else DayState.LATE)
+        elif now >= closes:
+            out.append(DayState.MISSED)
+        else:
+            out.append(DayState.DUE if day <= today else DayState.UPCOMING)
+    return out
+
+
+EDGE_ZONES = st.sampled_from(
+    (
+        "Pacific/Kiritimati",
+        "Etc/GMT+12",
+        "Pacific/Chatham",
+        "America/New_York",
+        "Asia/Kathmandu",
+        "Pacific/Pago_Pago",
+        "Europe/Berlin",
+        "UTC",
+    )
+)
+
+
+@given(
+    zone=EDGE_ZONES,
+    offsets=st.lists(st.integers(-16 * 60, 16 * 60), max_size=12),
+    now_day=st.integers(0, 16),
+    now_offset=st.integers(-16 * 60, 16 * 60),
+)
+@settings(max_examples=1000, deadline=None)
+def test_the_quick_path_decides_every_day_as_the_zone_rules_do(
+    zone, offsets, now_day, now_offset
+) -> None:
+    """Days far from their deadline are decided without the zone's rules: the same
+    states as reading every deadline, in the zones at the ends of the Earth too."""
+    first = date(2026, 3, 1)
+    term = Term(first, first + timedelta(days=14))
+    schedule = Schedule(Cadence.DAILY)
+    base = datetime(2026, 3, 1, tzinfo=UTC)
+    posted = {}
+    # Check-ins and "now" near a day's deadline (the end of the next day, in UTC ±14 h).
+    for n, minutes in enumerate(offsets):
+        day = first + timedelta(days=n)
+        posted[day] = base + timedelta(days=n + 2, minutes=minutes)
+    now = base + timedelta(days=now_day + 2, minutes=now_offset)
+    tz = ZoneInfo(zone)
+    fast = [d.state for d in day_states(schedule, term, tz, posted, now)]
+    assert fast == _slow_states(schedule, term, tz, posted, now)
