@@ -167,6 +167,18 @@ def register(app: Flask) -> None:
 
         click.echo(run_reminders(db.session, as_of or utcnow()).line())
 
+    group_commands = click.Group("groups", help="Mastermind groups: the meeting reminders.")
+    app.cli.add_command(group_commands)
+
+    @group_commands.command("remind")
+    @click.option("--as-of", "as_of", type=AsOf(), help="Act as if it were this time.")
+    def groups_remind(as_of: datetime | None) -> None:
+        """Record the reminders for meetings within 24 hours, to members without an
+        update, each once (the mail worker sends them): run it every 15 minutes."""
+        from app.services.meeting_reminders import run_group_reminders
+
+        click.echo(run_group_reminders(db.session, as_of or utcnow()).line())
+
     @mail.command("status")
     def mail_status() -> None:
         """How many messages wait, failed or were sent, by kind."""

@@ -27,7 +27,14 @@ Shape (the same at every scale, only the sizes differ):
   each partner keeps the schedule with a habit of their own (on time, late or missed),
   and the other replies to a quarter of the check-ins. The runner's recruit has a
   scripted set, the same at every scale: three active partnerships (their sponsor
-  daily for 80 days, two crossline peers), one ended, one request waiting.
+  daily for 80 days, two crossline peers), one ended, one request waiting;
+- a tenth of the users are in mastermind groups of 3 to 10 (weekly mostly, some every
+  two weeks or monthly, early-week evenings most often), formed up to eight months ago:
+  every meeting so far with most members' updates, comments and cheers under some,
+  attendance and notes when the host recorded them (most meetings), a few members who
+  left and groups archived; the coming meeting has part of its updates in. The
+  runner's recruit is in a scripted group of eight hosted by the sponsor, weekly for
+  120 days, meeting two days after `--now`, the same at every scale.
 Times are relative to `--now` (default: the current minute), the rest is fixed by
 the seed. The logins (and the ids the runner needs) are printed and, with --info,
 written as JSON. Every account's password is PASSWORD (one hash, reused).
@@ -131,6 +138,12 @@ class Plan:
     partner_agreements: list[dict] = field(default_factory=list)
     partner_check_ins: list[dict] = field(default_factory=list)
     partner_replies: list[dict] = field(default_factory=list)
+    mastermind_groups: list[dict] = field(default_factory=list)
+    group_members: list[dict] = field(default_factory=list)
+    group_meetings: list[dict] = field(default_factory=list)
+    meeting_updates: list[dict] = field(default_factory=list)
+    update_comments: list[dict] = field(default_factory=list)
+    meeting_attendance: list[dict] = field(default_factory=list)
     info: dict = field(default_factory=dict)
 
 
@@ -354,6 +367,7 @@ def plan(scale: Scale, now: datetime, seed: int = SEED) -> Plan:
             hand_in_pool.append({"recruit_id": person.id, "assignment_id": history.current})
 
     partner_page = _partnerships(rng, out, users, user_row, big, upline, first_leaf, now)
+    group_page = _groups(rng, out, users, user_row, big, first_leaf, now)
 
     out.info = {
         "scale": scale.name,
@@ -364,6 +378,8 @@ def plan(scale: Scale, now: datetime, seed: int = SEED) -> Plan:
         "recruit": bench_recruit,
         # The recruit's own partnerships: the list and their longest-running one.
         "partner": {**bench_recruit, "partnership": partner_page},
+        # The recruit's mastermind group: its coming meeting, and when to run reminders.
+        "group": group_page,
         "hand_in_pool": hand_in_pool,
         "counts": {
             "users": len(out.users),
@@ -380,6 +396,12 @@ def plan(scale: Scale, now: datetime, seed: int = SEED) -> Plan:
             ),
             "partner_check_ins": len(out.partner_check_ins),
             "partner_replies": len(out.partner_replies),
+            "groups": len(out.mastermind_groups),
+            "group_users": len({r["user_id"] for r in out.group_members}),
+            "group_meetings": len(out.group_meetings),
+            "meeting_updates": len(out.meeting_updates),
+            "update_comments": len(out.update_comments),
+            "meeting_attendance": len(out.meeting_attendance),
             "max_depth": max(p.depth for p in users.values()),
         },
     }
@@ -632,6 +654,314 @@ def _check_ins(rng, out, pid, pair, author, other, first_day, last, user_row, no
             )
 
 
+# --- mastermind groups -------------------------------------------------------------
+
+GROUP_NAMES = (
+    "Rising Leaders",
+    "Monday Momentum",
+    "Diamond Path",
+    "Freedom Builders",
+    "Next Rank Circle",
+    "Team Accelerate",
+    "Sunrise Mastermind",
+    "The 90-Day Club",
+)
+# The four answers, by question; each update takes one of each.
+GROUP_ANSWERS = (
+    (
+        "Two new customers and a reorder from Jo.",
+        "Booked three three-way calls and held two of them.",
+        "Hit my first rank: the team did it together.",
+        "Posted my story every other day and got five messages.",
+        "My downline had two new starters this week.",
+    ),
+    (
+        "Shift work: I lost two evenings to overtime.",
+        "I froze when someone asked about the money.",
+        "Follow-ups went cold after one message.",
+        "The kids were ill, nothing got done for three days.",
+        "Two people said not now and it knocked me.",
+    ),
+    (
+        "A local wellness fair has a stand free next month.",
+        "My gym owner asked about the range for her clients.",
+        "An old colleague has just gone part-time.",
+        "The spring promotion starts next week.",
+        "A parents' WhatsApp group of 200 people.",
+    ),
+    (
+        "Ten new conversations and two three-way calls.",
+        "Finish my list of 100 names and practise my story.",
+        "One new customer a week for a month.",
+        "Help two of my team book their first calls.",
+        "Run a product taster at home on Saturday.",
+    ),
+)
+GROUP_COMMENTS = (
+    "So proud of you!",
+    "That's the way. Tell us how the call goes.",
+    "What stopped you? Let's find ten minutes tomorrow.",
+    "Happy to join that three-way call.",
+    "Great idea: bring samples in person.",
+)
+GROUP_NOTES = (
+    "Hot seat on follow-ups: a fixed evening block and a short template. Everyone left "
+    "with one action for the week.",
+    "Good energy. Two of us booked three-way calls on the spot. Next time: the fair rota.",
+    "Short meeting, three absent. We agreed to keep it to 45 minutes.",
+)
+# (weekday, weight): most groups meet early in the week.
+GROUP_WEEKDAYS = ((0, 15), (1, 25), (2, 20), (3, 25), (4, 5), (5, 3), (6, 7))
+GROUP_MINUTES = (7 * 60 + 30, 12 * 60, 19 * 60, 19 * 60, 19 * 60 + 30, 20 * 60)
+GROUP_CADENCES = (("weekly", 65), ("every_two_weeks", 25), ("monthly", 10))
+
+
+@dataclass
+class _Group:
+    """One planned group: its members (the host first) and when each joined and left."""
+
+    members: list[int]
+    cadence: str
+    weekday: int
+    minute: int
+    timezone: str
+    formed_at: datetime
+    joined: list[datetime]
+    left: list[datetime | None]
+    archived_at: datetime | None = None
+    coming_share: float | None = None  # how many have posted for the coming meeting
+
+
+def _groups(rng, out: Plan, users: dict[int, Person], user_row, big, first_leaf, now) -> dict:  # type: ignore[no-untyped-def]
+    """A tenth of the users in groups of 3 to 10, and the runner's recruit's scripted
+    group (the same at every scale); returns what the runner needs: the recruit's group
+    and coming meeting, and a moment 24 hours before the meetings of many groups."""
+    formed = now - timedelta(days=120)
+    leaves = [
+        r
+        for r in big.recruits
+        if not users[r].is_sponsor and r != first_leaf and users[r].joined < formed
+    ]
+    scripted_members = [big.id, first_leaf, *leaves[:6]]
+    script = random.Random(SEED + 14)  # the same history at every scale
+    zone = "Europe/Berlin"
+    from zoneinfo import ZoneInfo
+
+    coming_day = (now + timedelta(days=2)).astimezone(ZoneInfo(zone)).date()
+    scripted = _Group(
+        scripted_members,
+        "weekly",
+        coming_day.weekday(),
+        19 * 60,
+        zone,
+        formed,
+        [formed - timedelta(days=3 - n * 0.4) for n in range(3)]
+        + [formed + timedelta(days=5 * n) for n in range(1, len(scripted_members) - 2)],
+        [None] * len(scripted_members),
+        coming_share=0.7,  # the page the runner loads: most updates are in
+    )
+    coming: list[tuple[datetime, int]] = []
+    page = _write_group(script, out, scripted, now, coming)
+    taken = set(scripted_members)
+    # A tenth of the users, those longer in the business more often (masterminds are
+    # where people who stayed meet).
+    ages = {p: (now - users[p].joined).total_seconds() for p in users if p not in taken}
+    mean_age = sum(ages.values()) / max(1, len(ages))
+    pool = [p for p, age in ages.items() if rng.random() < min(0.9, 0.11 * age / mean_age)]
+    rng.shuffle(pool)
+    while len(pool) >= 3:
+        size = min(len(pool), rng.choice((3, 4, 5, 5, 6, 6, 6, 7, 7, 8, 9, 10)))
+        members, pool = pool[:size], pool[size:]
+        if len(pool) < 3:
+            members, pool = members + pool, []
+            members = members[:10]
+        _write_group(rng, out, _random_group(rng, members, user_row, now), now, coming)
+    return {
+        "id": first_leaf,
+        "email": user_row[first_leaf]["email"],
+        "group": page[0],
+        "meeting": page[1],
+        "remind_as_of": _busiest_reminder_moment(coming, now).isoformat(),
+    }
+
+
+def _random_group(rng, members: list[int], user_row, now: datetime) -> _Group:  # type: ignore[no-untyped-def]
+    """The three longest in the business start it (the host first); it formed some
+    time after the third's account, the others joined later."""
+    members = sorted(members, key=lambda m: (user_row[m]["created_at"], m))
+    created = user_row[members[2]]["created_at"]
+    formed = max(created + timedelta(days=1), now - timedelta(days=rng.uniform(3, 240)))
+    formed = min(formed, now - timedelta(hours=2))
+    joined = [formed - timedelta(days=rng.uniform(0.5, 6)) for _ in range(2)] + [formed]
+    joined[:2] = sorted(max(j, created) for j in joined[:2])
+    for m in members[3:]:
+        at = formed + (now - formed) * rng.random() ** 2
+        joined.append(max(at, user_row[m]["created_at"] + timedelta(hours=1)))
+    left: list[datetime | None] = [None]
+    for j in joined[1:]:
+        left.append(j + (now - j) * rng.uniform(0.2, 0.9) if rng.random() < 0.06 else None)
+    return _Group(
+        members,
+        rng.choices([c for c, _ in GROUP_CADENCES], [w for _, w in GROUP_CADENCES])[0],
+        rng.choices([d for d, _ in GROUP_WEEKDAYS], [w for _, w in GROUP_WEEKDAYS])[0],
+        rng.choice(GROUP_MINUTES),
+        user_row[members[0]]["timezone"],
+        formed,
+        joined,
+        left,
+        archived_at=now - timedelta(days=rng.uniform(0, 3)) if rng.random() < 0.03 else None,
+    )
+
+
+def _write_group(rng, out: Plan, group: _Group, now: datetime, coming: list) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """The group's rows: itself, its members, and each meeting so far with its updates,
+    comments, attendance and notes, then the coming meeting's updates posted by now.
+    Returns (group id, the coming meeting's index)."""
+    from datetime import time as clock
+    from zoneinfo import ZoneInfo
+
+    from app.services.meeting_schedule import (
+        Cadence,
+        MeetingPlan,
+        first_meeting_day,
+        meetings_between,
+        next_meeting,
+    )
+
+    gid = len(out.mastermind_groups) + 1
+    at = clock(group.minute // 60, group.minute % 60)
+    zone = ZoneInfo(group.timezone)
+    first_day = first_meeting_day(group.weekday, at, zone, after=group.formed_at)
+    out.mastermind_groups.append(
+        {
+            "id": gid,
+            "host_id": group.members[0],
+            "name": f"{GROUP_NAMES[gid % len(GROUP_NAMES)]} {gid}",
+            "purpose": "Goals every meeting, and someone on the hot seat.",
+            "cadence": group.cadence,
+            "weekday": group.weekday,
+            "minute": group.minute,
+            "timezone": group.timezone,
+            "location": "https://meet.example.com/room",
+            "formed_at": group.formed_at,
+            "first_meeting_on": first_day,
+            "invite_token": f"bench-group-{gid}-{rng.getrandbits(64):016x}",
+            "archived_at": group.archived_at,
+            "created_at": group.joined[0],
+        }
+    )
+    for user_id, joined, left in zip(group.members, group.joined, group.left, strict=True):
+        out.group_members.append(
+            {
+                "id": len(out.group_members) + 1,
+                "group_id": gid,
+                "user_id": user_id,
+                "joined_at": joined,
+                "left_at": left,
+                "left_how": "left" if left else "",
+            }
+        )
+    plan = MeetingPlan(Cadence(group.cadence), group.weekday, at, zone, first_day, group.formed_at)
+    end = group.archived_at or now
+    held = meetings_between(plan, group.formed_at, end)
+    upcoming = next_meeting(plan, now)
+    if group.archived_at is None:
+        coming.append((upcoming.starts_at, gid))
+    opens = group.formed_at
+    for occurrence in [*held, *([upcoming] if group.archived_at is None else [])]:
+        is_held = occurrence.starts_at <= now
+        present = [
+            m
+            for m, j, left in zip(group.members, group.joined, group.left, strict=True)
+            if j <= min(occurrence.starts_at, now) and (left is None or occurrence.starts_at < left)
+        ]
+        share = 0.8 if is_held else group.coming_share or rng.uniform(0.3, 0.9)
+        _write_meeting(rng, out, gid, occurrence.starts_at, opens, present, share, now)
+        opens = occurrence.starts_at
+    return gid, upcoming.index
+
+
+def _write_meeting(rng, out, gid, starts_at, opens, present, share, now) -> None:  # type: ignore[no-untyped-def]
+    """One meeting's row, its updates (most members post, in the days before), comments
+    and cheers under some, and once held, attendance and notes (when the host recorded)."""
+    mid = len(out.group_meetings) + 1
+    recorded = starts_at <= now and rng.random() < 0.85
+    noted_at = min(starts_at + timedelta(hours=rng.uniform(1, 30)), now - timedelta(seconds=1))
+    out.group_meetings.append(
+        {
+            "id": mid,
+            "group_id": gid,
+            "starts_at": starts_at,
+            "hot_seat_id": rng.choice(present) if present and rng.random() < 0.05 else None,
+            "notes": GROUP_NOTES[mid % len(GROUP_NOTES)] if recorded else "",
+            "notes_recorded_at": noted_at if recorded else None,
+            "created_at": opens,
+        }
+    )
+    closes = min(starts_at, now)
+    for user_id in present:
+        if rng.random() >= share:
+            continue
+        posted = max(opens, closes - timedelta(days=rng.uniform(0.05, 3)))
+        uid = len(out.meeting_updates) + 1
+        answers = [rng.choice(choices) for choices in GROUP_ANSWERS]
+        out.meeting_updates.append(
+            {
+                "id": uid,
+                "meeting_id": mid,
+                "user_id": user_id,
+                "successes": answers[0],
+                "challenges": answers[1],
+                "opportunities": answers[2],
+                "goals": answers[3],
+                "created_at": posted,
+                "updated_at": posted,
+            }
+        )
+        for _ in range(rng.choice((0, 0, 0, 1, 1, 2, 3))):
+            author = rng.choice(present)
+            cheer = rng.random() < 0.4
+            out.update_comments.append(
+                {
+                    "id": len(out.update_comments) + 1,
+                    "update_id": uid,
+                    "user_id": author,
+                    "body": "" if cheer else rng.choice(GROUP_COMMENTS),
+                    "cheer": cheer,
+                    "created_at": min(
+                        posted + timedelta(hours=rng.uniform(0.1, 20)), now - timedelta(seconds=1)
+                    ),
+                }
+            )
+    if recorded:
+        for user_id in present:
+            out.meeting_attendance.append(
+                {
+                    "id": len(out.meeting_attendance) + 1,
+                    "meeting_id": mid,
+                    "user_id": user_id,
+                    "status": rng.choices(("present", "absent", "excused"), (80, 12, 8))[0],
+                }
+            )
+
+
+def _busiest_reminder_moment(coming: list[tuple[datetime, int]], now: datetime) -> datetime:
+    """A moment in the coming week whose next 24 hours hold the most groups' coming
+    meetings: when `flask groups remind` has the most reminders to record."""
+    from bisect import bisect_right
+
+    starts = sorted(s for s, _ in coming)
+    best, best_count = now + timedelta(minutes=1), -1
+    for start in starts:
+        moment = start - timedelta(hours=24) + timedelta(minutes=1)
+        if moment < now or moment > now + timedelta(days=6):
+            continue  # within the week: the coming meetings, with part of their updates
+        count = bisect_right(starts, moment + timedelta(hours=24)) - bisect_right(starts, moment)
+        if count > best_count:
+            best, best_count = moment, count
+    return best
+
+
 def _first_leaf(big: Person, users: dict[int, Person]) -> int:
     return next(r for r in big.recruits if not users[r].is_sponsor)
 
@@ -863,12 +1193,18 @@ def generate(scale_name: str, url: str, now: datetime | None = None, seed: int =
     from app.models import (
         Assignment,
         CheckIn,
+        GroupMeeting,
+        GroupMember,
+        MastermindGroup,
+        MeetingAttendance,
+        MeetingUpdate,
         PartnerAgreement,
         PartnerCheckIn,
         PartnerReply,
         Partnership,
         Submission,
         Track,
+        UpdateComment,
         User,
     )
 
@@ -897,6 +1233,12 @@ def generate(scale_name: str, url: str, now: datetime | None = None, seed: int =
         _insert(session, insert(PartnerAgreement), data.partner_agreements)
         _insert(session, insert(PartnerCheckIn), data.partner_check_ins)
         _insert(session, insert(PartnerReply), data.partner_replies)
+        _insert(session, insert(MastermindGroup), data.mastermind_groups)
+        _insert(session, insert(GroupMember), data.group_members)
+        _insert(session, insert(GroupMeeting), data.group_meetings)
+        _insert(session, insert(MeetingUpdate), data.meeting_updates)
+        _insert(session, insert(UpdateComment), data.update_comments)
+        _insert(session, insert(MeetingAttendance), data.meeting_attendance)
         session.commit()
         if not sqlite:
             for table in (
@@ -909,6 +1251,12 @@ def generate(scale_name: str, url: str, now: datetime | None = None, seed: int =
                 "partner_agreements",
                 "partner_check_ins",
                 "partner_replies",
+                "mastermind_groups",
+                "group_members",
+                "group_meetings",
+                "meeting_updates",
+                "update_comments",
+                "meeting_attendance",
             ):
                 session.execute(
                     text(
@@ -981,6 +1329,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  the sponsor's upline                  {info['upline']['email']}")
     print(f"  a recruit of the sponsor (step 4)     {info['recruit']['email']}")
+    print(
+        f"  their group's coming meeting          /groups/{info['group']['group']}"
+        f"/meetings/{info['group']['meeting']}"
+    )
+    print(f"  busiest reminder moment               {info['group']['remind_as_of']}")
     print(f"  any other account                     u<id>@{DOMAIN}")
     return 0
 

@@ -12,10 +12,13 @@ these machines are shared and noisy:
   in-process, a before_cursor_execute listener): they must not grow;
 - the partner list and a partnership page of a recruit with partnerships (wrk, as
   above; a third of the users keep partnerships);
+- a mastermind meeting page (the coming meeting of the recruit's group, with updates;
+  wrk as above; a tenth of the users are in groups);
 - `flask digest send` for every sponsor into a local SMTP sink: wall time, peak
   memory, statements; `flask partners due` and `flask partners remind` for every user
-  (wall time; skipped with a line saying so while a command doesn't exist); and the
-  peak RSS of a gunicorn worker.
+  (wall time; skipped with a line saying so while a command doesn't exist); `flask
+  groups remind --as-of` a moment 24 hours before the meetings of many groups, over
+  every group (wall time); and the peak RSS of a gunicorn worker.
 
     .venv/bin/python bench/run.py                  # large, SQLite (+ PostgreSQL if
                                                    # BENCH_DATABASE_URL is set)
@@ -66,6 +69,7 @@ BUDGET = {
     "max_p95_ms": 50.0,
     "digest_seconds": 30.0,
     "partner_command_seconds": 30.0,  # `flask partners due` / `remind`, every user
+    "group_remind_seconds": 30.0,  # `flask groups remind`, every group (issue 14)
     "worker_mb": 150.0,
     "min_post_share_of_floor": 0.08,
     "hung_smtp_vs_answering": 0.90,  # POSTs with the mail server hung, against answering
@@ -286,6 +290,7 @@ def statement_counts(url: str, info: dict) -> dict[str, int]:
             ("partner list", "/partners"),
             ("partnership page", f"/partners/{info['partner']['partnership']}"),
         ],
+        "group": [("meeting page", meeting_path(info))],
     }
     statements: list[str] = []
 
@@ -320,6 +325,11 @@ def statement_counts(url: str, info: dict) -> dict[str, int]:
     with app.app_context():
         db.engine.dispose()
     return counts
+
+
+def meeting_path(info: dict) -> str:
+    """The coming meeting of the recruit's mastermind group (its updates are the agenda)."""
+    return f"/groups/{info['group']['group']}/meetings/{info['group']['meeting']}"
 
 
 # --- the server ----------------------------------------------------------------------
@@ -755,15 +765,17 @@ def bench_database(name: str, urls: dict[str, str], args, sink: SmtpSink) -> dic
 
     with gunicorn(url, sink, name.lower()) as (base, process):
         sponsor_browser, recruit_browser = Browser(base), Browser(base)
-        partner_browser = Browser(base)
+        partner_browser, group_browser = Browser(base), Browser(base)
         sponsor_browser.login(sponsor["email"], info["password"])
         recruit_browser.login(recruit["email"], info["password"])
         partner_browser.login(info["partner"]["email"], info["password"])
+        group_browser.login(info["group"]["email"], info["password"])
         approve_token = csrf_from(sponsor_browser.get("/review"))
         recruit_browser.get("/homework")
         sponsor_cookie = sponsor_browser.session_cookie
         recruit_cookie = recruit_browser.session_cookie
         partner_cookie = partner_browser.session_cookie
+        group_cookie = group_browser.session_cookie
         partnership_path = f"/partners/{info['partner']['partnership']}"
         load: dict[str, dict] = {}
         pages = [
@@ -773,6 +785,7 @@ def bench_database(name: str, urls: dict[str, str], args, sink: SmtpSink) -> dic
             ("dashboard", "/", sponsor_cookie),
             ("partner list", "/partners", partner_cookie),
             ("partnership page", partnership_path, partner_cookie),
+            ("meeting page", meeting_path(info), group_cookie),
         ]
         for label, path, cookie in pages:
             wrk(base, path, seconds=min(2, seconds), cookie=cookie)  # warm up both workers
@@ -836,6 +849,9 @@ def bench_database(name: str, urls: dict[str, str], args, sink: SmtpSink) -> dic
     for command in (["partners", "due", "--format", "csv"], ["partners", "remind"]):
         label = "flask " + " ".join(command[:2])
         result["partner_commands"][label] = run_partner_command(url, sink, command, name)
+    remind = ["groups", "remind", "--as-of", info["group"]["remind_as_of"]]
+    result["group_remind"] = run_partner_command(url, sink, remind, name)
+    result["group_remind"]["as_of"] = info["group"]["remind_as_of"]
     return result
 
 
@@ -943,7 +959,7 @@ def budgets(db: dict) -> list[tuple[str, str, str, bool]]:
             same and worst <= BUDGET["max_statements"],
         )
     )
-    for page in ("partner list", "partnership page"):
+    for page in ("partner list", "partnership page", "meeting page"):
         r = db["load"][page]
         out.append(
             (
@@ -962,6 +978,16 @@ def budgets(db: dict) -> list[tuple[str, str, str, bool]]:
                 f"{run['seconds']} s",
                 f"<= {BUDGET['partner_command_seconds']:.0f} s",
                 run["seconds"] <= BUDGET["partner_command_seconds"] and run["exit_code"] == 0,
+            )
+        )
+    run = db.get("group_remind", {})
+    if "seconds" in run:
+        out.append(
+            (
+                f"`flask groups remind --as-of`, every group ({db['scale']})",
+                f"{run['seconds']} s",
+                f"<= {BUDGET['group_remind_seconds']:.0f} s",
+                run["seconds"] <= BUDGET["group_remind_seconds"] and run["exit_code"] == 0,
             )
         )
     for page in ("track page", "review queue"):
@@ -1112,6 +1138,15 @@ def markdown(results: dict) -> str:
                     f"{run['output_lines']:,} lines of output."
                 )
                 for label, run in db.get("partner_commands", {}).items()
+            ),
+            *(
+                [
+                    f"`flask groups remind --as-of {run['as_of']}` for every group: "
+                    f"{run['seconds']} s, exit {run['exit_code']}, "
+                    f"{run['output_lines']:,} lines of output."
+                ]
+                if "seconds" in (run := db.get("group_remind", {}))
+                else []
             ),
             "",
             f"gunicorn workers' peak RSS (VmHWM): {', '.join(map(str, db['worker_peak_rss_mb']))} "

@@ -2,11 +2,13 @@
 
 A fresh SQLite database in a temporary folder, migrated and seeded exactly as
 `make run` seeds it, served on a free port; Playwright drives Debian's Chromium
-(/usr/bin/chromium) through four pages and writes PNGs to docs/screenshots/:
+(/usr/bin/chromium) through five pages and writes PNGs to docs/screenshots/:
 
 - recruit-first-page.png: a recruit's start page (their sent-back step), 1280 x 800
 - review-page.png: the sponsor's next hand-in to review, 1280 wide, the whole page
 - dashboard-phone.png: the sponsor's team page on a phone, 390 x 844
+- meeting-page.png: the demo sponsor's mastermind group's coming meeting (the hot seat,
+  everyone's answers with last time's goals, comments and cheers), 1280 x 1100
 - partnership-page.png: the demo sponsor's partnership with her own sponsor (the strip
   of days, consistency, the latest check-ins and replies), 1280 x 1100
 
@@ -86,6 +88,14 @@ def main() -> int:
             partner.get_by_role("heading", name="Check-in days").wait_for()
             partner.screenshot(path=OUT / "partnership-page.png")
 
+            group = browser.new_page(viewport={"width": 1280, "height": 1100})
+            log_in(group, base, logins["Sponsor (reviews homework)"])
+            group.goto(f"{base}/groups")
+            group.get_by_role("region", name="Your groups").get_by_role("link").first.click()
+            group.get_by_role("link", name="The agenda so far").click()
+            group.get_by_role("heading", name="Hot seat", exact=True).wait_for()
+            group.screenshot(path=OUT / "meeting-page.png")
+
             phone = browser.new_page(viewport=PHONE, device_scale_factor=2)
             log_in(phone, base, logins["Sponsor (reviews homework)"])
             phone.goto(f"{base}/")
@@ -93,7 +103,13 @@ def main() -> int:
             browser.close()
     finally:
         server.shutdown()
-    for name in ("recruit-first-page", "review-page", "dashboard-phone", "partnership-page"):
+    for name in (
+        "recruit-first-page",
+        "review-page",
+        "dashboard-phone",
+        "partnership-page",
+        "meeting-page",
+    ):
         print(OUT / f"{name}.png")
     return 0
 

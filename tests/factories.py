@@ -20,7 +20,12 @@ from app.models import (
     CheckInOutcome,
     EmailOptOut,
     FeedbackSnippet,
+    GroupMeeting,
+    GroupMember,
     LoginFailure,
+    MastermindGroup,
+    MeetingAttendance,
+    MeetingUpdate,
     MessageKind,
     OutboxMessage,
     PartnerAgreement,
@@ -31,6 +36,7 @@ from app.models import (
     Submission,
     SubmissionStatus,
     Track,
+    UpdateComment,
     User,
     UserSession,
     utcnow,
@@ -273,6 +279,70 @@ class EmailOptOutFactory(BaseFactory):
         model = EmailOptOut
 
     email = factory.Sequence(lambda n: f"no-invitations{n}@example.com")
+
+
+class MastermindGroupFactory(BaseFactory):
+    """A weekly group (Thursdays 19:00 UTC) that formed a week ago. (The services, as
+    tests/functional/test_groups.py's started_group, make one the way people do.)"""
+
+    class Meta:
+        model = MastermindGroup
+
+    host = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Mastermind {n}")
+    cadence = "weekly"
+    weekday = 3
+    minute = 19 * 60
+    timezone = "UTC"
+    formed_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=7))
+    first_meeting_on = factory.LazyAttribute(
+        lambda g: g.formed_at.date() + timedelta(days=(3 - g.formed_at.weekday()) % 7 or 7)
+    )
+
+
+class GroupMemberFactory(BaseFactory):
+    class Meta:
+        model = GroupMember
+
+    group = factory.SubFactory(MastermindGroupFactory)
+    user = factory.SubFactory(UserFactory)
+    joined_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=7))
+
+
+class GroupMeetingFactory(BaseFactory):
+    class Meta:
+        model = GroupMeeting
+
+    group_id = factory.LazyFunction(lambda: MastermindGroupFactory().id)
+    starts_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=1))
+
+
+class MeetingUpdateFactory(BaseFactory):
+    class Meta:
+        model = MeetingUpdate
+
+    meeting = factory.SubFactory(GroupMeetingFactory)
+    user = factory.SubFactory(UserFactory)
+    successes = "Two new customers"
+    goals = "Three more"
+
+
+class UpdateCommentFactory(BaseFactory):
+    class Meta:
+        model = UpdateComment
+
+    update = factory.SubFactory(MeetingUpdateFactory)
+    user = factory.SubFactory(UserFactory)
+    body = "Well done!"
+
+
+class MeetingAttendanceFactory(BaseFactory):
+    class Meta:
+        model = MeetingAttendance
+
+    meeting_id = factory.LazyFunction(lambda: GroupMeetingFactory().id)
+    user_id = factory.LazyFunction(lambda: UserFactory().id)
+    status = "present"
 
 
 def terms(**overrides):  # type: ignore[no-untyped-def]

@@ -137,6 +137,10 @@ class SettingsForm(AppForm):
         "Email me about partner requests, changes of terms and endings"
     )
     email_on_partner_renewal = BooleanField("Email me when a partnership is up for renewal")
+    email_group_reminders = BooleanField(
+        "Remind me by email the day before a mastermind meeting if my update isn't in"
+    )
+    email_group_summaries = BooleanField("Email me each mastermind meeting's summary")
 
     def reminder_minute(self, stored: int) -> int:
         """The reminder time as a minute of the day (left empty: as it was)."""

@@ -14,7 +14,7 @@ from app.dashboard.forms import CheckInForm, FilterForm, SettingsForm
 from app.extensions import db
 from app.forms_common import ConfirmForm, form_status, is_safe_next, page_number
 from app.models import utcnow
-from app.services import accounts, audit, checkins
+from app.services import accounts, audit, checkins, group_views
 from app.services.dashboard import (
     build_dashboard,
     dashboard_csv,
@@ -86,7 +86,15 @@ def _team_page():  # type: ignore[no-untyped-def]
         my_next=my_progress.current,
         confirm_form=ConfirmForm(),
         Status=Status,
+        next_meeting=_next_meeting(now),
     )
+
+
+def _next_meeting(now):  # type: ignore[no-untyped-def]
+    """The home page's meeting card (asked only of someone in a group: the menu knows)."""
+    if not menu_of(db.session, current_user).in_group:
+        return None
+    return group_views.next_meeting_of(db.session, current_user, now)
 
 
 @bp.route("/dashboard.csv")
@@ -228,7 +236,11 @@ def settings():
             email_on_partner_check_in=form.email_on_partner_check_in.data,
             email_on_partner_request=form.email_on_partner_request.data,
             email_on_partner_renewal=form.email_on_partner_renewal.data,
+            email_group_reminders=form.email_group_reminders.data,
+            email_group_summaries=form.email_group_summaries.data,
         )
         flash("Settings saved.", "success")
         return redirect(url_for("dashboard.settings"))
-    return render_template("dashboard/settings.html", form=form), form_status(form)
+    return render_template(
+        "dashboard/settings.html", form=form, confirm=ConfirmForm()
+    ), form_status(form)

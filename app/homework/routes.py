@@ -11,9 +11,12 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.homework import bp
 from app.homework.forms import ACCEPTED_FILES, MAX_ANSWER_LENGTH, HandInForm
+from app.models import utcnow
+from app.services import group_views
 from app.services import homework as service
 from app.services.errors import InvalidTransition
 from app.services.progress import load_progress
+from app.services.sessions import menu_of
 from app.services.uploads import ATTACHMENT_POLICY, INLINE_TYPES, UploadRejected
 
 
@@ -32,6 +35,9 @@ def _render_track(form: HandInForm, status: int = 200, progress=None):  # type: 
         max_answer=MAX_ANSWER_LENGTH,
         accepted_files=ACCEPTED_FILES,
         max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
+        next_meeting=group_views.next_meeting_of(db.session, current_user, utcnow())
+        if menu_of(db.session, current_user).in_group
+        else None,
     ), status
 
 

@@ -19,6 +19,8 @@ class EmailKind:
     PARTNER_CHECK_IN = "partner_check_in"
     PARTNER_REQUEST = "partner_request"
     PARTNER_RENEWAL = "partner_renewal"
+    GROUP_REMINDER = "group_reminder"
+    GROUP_SUMMARY = "group_summary"
     PREFERENCE = {
         DIGEST: "email_digest",
         HAND_IN: "email_on_hand_in",
@@ -28,6 +30,8 @@ class EmailKind:
         PARTNER_CHECK_IN: "email_on_partner_check_in",
         PARTNER_REQUEST: "email_on_partner_request",
         PARTNER_RENEWAL: "email_on_partner_renewal",
+        GROUP_REMINDER: "email_group_reminders",
+        GROUP_SUMMARY: "email_group_summaries",
     }
     # The outbox kinds (MessageKind) each preference covers.
     MESSAGES = {
@@ -39,6 +43,8 @@ class EmailKind:
         PARTNER_CHECK_IN: ("partner_check_in",),
         PARTNER_REQUEST: ("partner_request",),
         PARTNER_RENEWAL: ("partner_renewal",),
+        GROUP_REMINDER: ("group_reminder",),
+        GROUP_SUMMARY: ("group_summary",),
     }
     LABEL = {
         DIGEST: "the weekly digest",
@@ -49,6 +55,8 @@ class EmailKind:
         PARTNER_CHECK_IN: "emails when your accountability partner checks in or replies",
         PARTNER_REQUEST: "emails about partner requests, changes of terms and endings",
         PARTNER_RENEWAL: "emails about renewing your partnerships",
+        GROUP_REMINDER: "reminders to post your mastermind update",
+        GROUP_SUMMARY: "mastermind meeting summaries",
     }
 
 

@@ -5,6 +5,18 @@ from app.models.base import Base, UTCDateTime, utcnow
 from app.models.checkin import CheckIn, CheckInChannel, CheckInOutcome
 from app.models.feedback import MAX_SNIPPET_CHARS, MAX_SNIPPETS, FeedbackSnippet
 from app.models.login import LoginFailure, UserSession
+from app.models.mastermind import (
+    MAX_MEMBERS,
+    MIN_MEMBERS,
+    AttendanceStatus,
+    GroupCadence,
+    GroupMeeting,
+    GroupMember,
+    MastermindGroup,
+    MeetingAttendance,
+    MeetingUpdate,
+    UpdateComment,
+)
 from app.models.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from app.models.partnership import (
     CHANNEL_LABELS,
@@ -25,6 +37,16 @@ from app.models.track import Assignment, Track
 from app.models.user import User, normalize_email
 
 __all__ = [
+    "AttendanceStatus",
+    "GroupCadence",
+    "GroupMeeting",
+    "GroupMember",
+    "MAX_MEMBERS",
+    "MIN_MEMBERS",
+    "MastermindGroup",
+    "MeetingAttendance",
+    "MeetingUpdate",
+    "UpdateComment",
     "AgreementStatus",
     "CHANNEL_LABELS",
     "Channel",

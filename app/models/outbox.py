@@ -39,6 +39,10 @@ class MessageKind(enum.StrEnum):
     PARTNER_CHECK_IN = "partner_check_in"  # the partner checked in or replied
     PARTNER_REMINDER = "partner_reminder"  # a scheduled day
     PARTNER_RENEWAL = "partner_renewal"  # the term ends in 7 days
+    # Mastermind groups.
+    GROUP_INVITATION = "group_invitation"  # the host invites someone to join
+    GROUP_REMINDER = "group_reminder"  # 24 hours before a meeting, no update yet
+    GROUP_SUMMARY = "group_summary"  # the host recorded the meeting's notes
 
 
 # The rows a sender may take once due_at has come: waiting, failed, or claimed by a

@@ -78,6 +78,11 @@ class User(UserMixin, Base):
     email_on_partner_check_in: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_on_partner_request: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_on_partner_renewal: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Mastermind groups: the reminder 24 hours before a meeting, the host's summary.
+    email_group_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_group_summaries: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The private calendar feed's key (None: no feed, or revoked).
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Optional, as typed (for tap-to-call and text on the sponsor's page of this recruit).
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -166,6 +166,8 @@ def update_settings(
     email_on_partner_check_in: bool,
     email_on_partner_request: bool,
     email_on_partner_renewal: bool,
+    email_group_reminders: bool = True,
+    email_group_summaries: bool = True,
 ) -> None:
     """The user's settings: stall threshold, weekly email day, time zone, which emails
     (and when, locally, a partner reminder comes: a minute of the day)."""
@@ -182,6 +184,8 @@ def update_settings(
         "email_on_partner_check_in": email_on_partner_check_in,
         "email_on_partner_request": email_on_partner_request,
         "email_on_partner_renewal": email_on_partner_renewal,
+        "email_group_reminders": email_group_reminders,
+        "email_group_summaries": email_group_summaries,
     }
     changed = [f"{k}: {getattr(user, k)} → {v}" for k, v in wanted.items() if getattr(user, k) != v]
     for kind, preference in EmailKind.PREFERENCE.items():

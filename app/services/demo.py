@@ -10,6 +10,9 @@ Dana and her sponsor Uma (upline, Monday and Friday, one day late and one missed
 replies), a request to Dana still waiting, Will and Fiona on time, Stella missing days
 beside Walter, Carmen and Oscar inside their term's last week (Carmen has said she
 renews), and Paula's partnership with Steve ended with a note.
+
+Dana also hosts a mastermind group of six with two meetings held and one coming, in
+which Oscar hasn't posted yet (services.demo_group).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import partners
+from app.services import demo_group, partners
 from app.services.accounts import hash_password
 from app.services.partner_schedule import add_months, scheduled_dates
 from app.services.people import zone_of
@@ -217,7 +220,9 @@ def seed_demo(session: Session, now: datetime | None = None) -> list[DemoLogin]:
     ):
         session.add(FeedbackSnippet(owner=sponsor, text=line, created_at=now))
     session.commit()
-    seed_partnerships(session, {u.email.split("@")[0]: u for u in _users(session)}, now)
+    people = {u.email.split("@")[0]: u for u in _users(session)}
+    seed_partnerships(session, people, now)
+    demo_group.seed_group(session, people, now)
     return [
         DemoLogin("Sponsor (reviews homework)", sponsor.email),
         DemoLogin("Upline (the sponsor's sponsor)", upline.email),
@@ -228,6 +233,7 @@ def seed_demo(session: Session, now: datetime | None = None) -> list[DemoLogin]:
         DemoLogin("Recruit who has stalled", stalled.email),
         DemoLogin("Recruit with an on-time partner", willing.email),
         DemoLogin("Recruit up for partner renewal", changes.email),
+        DemoLogin("Mastermind member yet to post", slow.email),
     ]
 
 

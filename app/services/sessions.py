@@ -13,10 +13,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from app.models import WAITING, Submission, User, UserSession, utcnow
+from app.models import WAITING, GroupMember, Submission, User, UserSession, utcnow
 from app.services.people import has_recruit, owns_track
 
 # Writing last_seen_at on every request would make every page a write.
@@ -60,6 +60,7 @@ class Menu:
 
     is_sponsor: bool
     waiting: int
+    in_group: bool = False  # a current member of a mastermind group (the home page's card)
 
 
 def _menu_columns():  # type: ignore[no-untyped-def]
@@ -69,6 +70,9 @@ def _menu_columns():  # type: ignore[no-untyped-def]
         .where(Submission.sponsor_id == User.id, WAITING)  # the queue's partial index
         .scalar_subquery()
         .label("waiting"),
+        exists()
+        .where(GroupMember.user_id == User.id, GroupMember.left_at.is_(None))
+        .label("in_group"),
     )
 
 

@@ -538,8 +538,12 @@ def check_case(app, endpoint: str, method: str, case: Case) -> list[str]:  # typ
 
 # Blueprints with a matrix of their own (more roles than this one's six), which also
 # fails for a route of theirs without an entry: accountability partners have the two
-# partners, each one's sponsor, an upline, a third user and anonymous.
-DELEGATED = {"partners": "tests/functional/test_partner_authorization.py"}
+# partners, each one's sponsor, an upline, a third user and anonymous; mastermind groups
+# the host, a member, a former member, a non-member and anonymous.
+DELEGATED = {
+    "partners": "tests/functional/test_partner_authorization.py",
+    "groups": "tests/functional/test_group_authorization.py",
+}
 
 
 def url_map_pairs(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]

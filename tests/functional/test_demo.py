@@ -1,12 +1,16 @@
-"""`flask seed-demo`: the demo team, with accountability partnerships in every state,
-seeded once (`--if-empty` leaves a database with data alone)."""
+"""`flask seed-demo`: the demo team, with accountability partnerships in every state and
+a mastermind group with its history, seeded once (`--if-empty` leaves a database with
+data alone)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
+    MastermindGroup,
     OutboxMessage,
     PartnerCheckIn,
     PartnerRenewal,
@@ -16,7 +20,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import partners
+from app.services import group_views, groups, meetings, partners
 from app.services.partner_schedule import DayState, consistency
 from app.services.partner_summaries import summaries
 from app.services.people import zone_of
@@ -135,3 +139,48 @@ def test_the_demo_sponsors_upline_partnership_is_consistent(runner, client, auth
     auth.logout()
     auth.login(people["waiting"].email, "willing-demo-password")
     assert client.get(f"/partners/{upline.id}").status_code == 404
+
+
+def test_the_demo_has_a_mastermind_group_with_history_and_a_coming_meeting(runner, client, auth):
+    people = seeded(runner)
+    now = utcnow()
+    dana, oscar = people["sponsor"], people["slow"]
+    group = db.session.scalar(select(MastermindGroup))
+    assert group.host_id == dana.id and group.formed_at < now - timedelta(days=14)
+    members = groups.current_members(db.session, group.id)
+    assert len(members) == 6
+    assert {m.user_id for m in members} == {
+        people[k].id for k in ("sponsor", "upline", "finished", "waiting", "slow", "stalled")
+    }
+    held = meetings.latest_held(group, now)
+    coming = meetings.upcoming(group, now)
+    assert (held.index, coming.index) == (1, 2)
+    for index in (0, 1):
+        page = group_views.meeting_page(db.session, dana, group.id, index, now)
+        assert page.started and len(page.updates) == 6 and not page.not_posted
+        assert any(c.cheer for u in page.updates for c in u.comments)
+        assert any(c.body for u in page.updates for c in u.comments)
+        assert set(page.attendance) == {m.user_id for m in members}
+        assert page.row.notes and page.hot_seat is not None
+    second = group_views.meeting_page(db.session, dana, group.id, 1, now)
+    assert second.hot_seat == people["waiting"]  # the host swapped Walter in
+    agenda = group_views.meeting_page(db.session, dana, group.id, coming.index, now)
+    assert not agenda.started and len(agenda.updates) == 5
+    assert agenda.not_posted == [oscar]
+    # Last time's goals show beside this time's answers.
+    assert set(agenda.last_goals) == {m.user_id for m in members}
+    # The summaries of the held meetings were dropped with the rest of the history.
+    assert not db.session.scalar(select(func.count(OutboxMessage.id)))
+
+    auth.login(dana.email, "willing-demo-password")
+    assert client.get(f"/groups/{group.id}").status_code == 200
+    response = client.get(f"/groups/{group.id}/meetings/{coming.index}")
+    assert response.status_code == 200 and "Oscar Occasional" in response.text
+    assert client.get(f"/groups/{group.id}/meetings/0").status_code == 200
+    auth.logout()
+    auth.login(oscar.email, "willing-demo-password")
+    assert client.get(f"/groups/{group.id}/update").status_code == 200
+    auth.logout()
+    auth.login(people["willing"].email, "willing-demo-password")
+    assert client.get(f"/groups/{group.id}").status_code == 404
+    assert client.get(f"/groups/{group.id}/meetings/{coming.index}").status_code == 404

@@ -9,14 +9,12 @@ file; a partners route without an entry here fails test_every_partner_route_has_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from collections.abc import Callable
 
 import pytest
 
 from app.models import utcnow
-from tests.conftest import csrf_token
+from tests.blueprint_matrix import LOGIN, Case, Matrix, only
 from tests.partner_world import (
     ANONYMOUS,
     OTHER_PARTNER,
@@ -24,34 +22,13 @@ from tests.partner_world import (
     PARTNER,
     PARTNER_SPONSOR,
     PARTNERS,
-    ROLES,
     USERS,
     PartnerWorld,
     build_partner_world,
 )
-from tests.trust_world import difference, login, state
 
-LOGIN = "302 to /login"
-WRONG_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-@dataclass(frozen=True)
-class Case:
-    url: Callable[[PartnerWorld], str]
-    expect: Mapping[str, int | str]
-    writes: frozenset[str] = frozenset()
-    data: Callable[[PartnerWorld], dict] | None = None
-    variant: str = ""
-
-
-def expect(anonymous: int | str, users: int | str, **roles: int | str) -> dict[str, int | str]:
-    table: dict[str, int | str] = {ANONYMOUS: anonymous, **dict.fromkeys(USERS, users)}
-    table.update(roles)
-    return table
-
-
-def only(*roles: str) -> frozenset[str]:
-    return frozenset(roles)
+MATRIX = Matrix("partners.", USERS, OUTSIDERS, build_partner_world)
+expect = MATRIX.expect
 
 
 def partnership_url(suffix: str = "") -> Callable[[PartnerWorld], str]:
@@ -153,77 +130,13 @@ ROUTES: dict[tuple[str, str], tuple[Case, ...]] = {
 }
 
 
-def client_as(app, world: PartnerWorld, role: str):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    if role == ANONYMOUS:
-        return client, csrf_token(client.get("/login").text)
-    login(client, world.emails[role])
-    return client, csrf_token(client.get("/settings").text)
-
-
-def _status_ok(expected: int | str, response) -> bool:  # type: ignore[no-untyped-def]
-    if expected == LOGIN:
-        location = response.headers.get("Location", "")
-        return response.status_code == 302 and urlsplit(location).path == "/login"
-    return response.status_code == expected
-
-
-def _request(client, token, world, method, case):  # type: ignore[no-untyped-def]
-    url = case.url(world)
-    before = state()
-    if method == "GET":
-        response = client.get(url)
-    else:
-        data = {**(case.data(world) if case.data else {}), "csrf_token": token}
-        response = client.open(url, method=method, data=data)
-    return response, before, state()
-
-
-def check_case(app, endpoint: str, method: str, case: Case) -> list[str]:  # type: ignore[no-untyped-def]
-    problems = []
-    world = None
-    for role in ROLES:
-        if world is None:
-            world = build_partner_world()
-        client, token = client_as(app, world, role)
-        response, before, after = _request(client, token, world, method, case)
-        where = f"{method} {endpoint} {case.variant} as {role}".replace("  ", " ")
-        if not _status_ok(case.expect[role], response):
-            problems.append(
-                f"{where}: expected {case.expect[role]}, got {response.status_code} "
-                f"{response.headers.get('Location', '')} {response.get_data(as_text=True)[:200]!r}"
-            )
-        if role in case.writes and before == after:
-            problems.append(f"{where}: should have changed the database, changed nothing")
-        if role not in case.writes and before != after:
-            problems.append(f"{where}: must change nothing, changed {difference(before, after)}")
-        if role in OUTSIDERS:
-            body = response.get_data()
-            leaked = [whose for text, whose in world.private_texts.items() if text.encode() in body]
-            if leaked:
-                problems.append(f"{where}: the response shows {', '.join(leaked)}")
-        if before != after:
-            world = None
-    return problems
-
-
-def partner_pairs(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    return {
-        (rule.endpoint, method)
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("partners.")
-        for method in rule.methods - {"HEAD", "OPTIONS"}
-    }
+def client_as(app, world, role: str):  # type: ignore[no-untyped-def]
+    return MATRIX.client_as(app, world, role)
 
 
 def test_every_partner_route_has_an_entry(app) -> None:
-    missing = sorted(partner_pairs(app) - ROUTES.keys())
-    assert not missing, f"partners routes without an entry in ROUTES: {missing}"
-    stale = sorted(ROUTES.keys() - partner_pairs(app))
-    assert not stale, f"ROUTES has entries for routes the app no longer has: {stale}"
-    for key, cases in ROUTES.items():
-        for case in cases:
-            assert set(case.expect) == set(ROLES), f"{key} {case.variant}: one status per role"
+    problems = MATRIX.missing_and_stale(app, ROUTES)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize(
@@ -232,24 +145,10 @@ def test_every_partner_route_has_an_entry(app) -> None:
 def test_each_role_gets_what_the_table_says(app, endpoint, method) -> None:
     problems = []
     for case in ROUTES[(endpoint, method)]:
-        problems += check_case(app, endpoint, method, case)
+        problems += MATRIX.check_case(app, endpoint, method, case)
     assert not problems, "\n".join(problems)
 
 
 def test_methods_a_partner_route_does_not_take_answer_405(app) -> None:
-    urls = {endpoint: cases[0].url for (endpoint, _m), cases in ROUTES.items()}
-    world = build_partner_world()
-    problems = []
-    for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("partners."):
-            continue
-        for method in WRONG_METHODS:
-            if method in rule.methods:
-                continue
-            for role in (ANONYMOUS, PARTNER, PARTNER_SPONSOR):
-                client, token = client_as(app, world, role)
-                case = Case(urls[rule.endpoint], {})
-                response, before, after = _request(client, token, world, method, case)
-                if response.status_code != 405 or before != after:
-                    problems.append(f"{method} {rule.rule} as {role}: {response.status_code}")
+    problems = MATRIX.wrong_methods(app, ROUTES, (ANONYMOUS, PARTNER, PARTNER_SPONSOR))
     assert not problems, "\n".join(problems)

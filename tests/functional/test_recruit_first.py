@@ -73,6 +73,7 @@ def test_joining_through_an_invite_goes_straight_to_the_first_assignment(client)
     assert menu(page) == [
         "My homework",
         "Partners",
+        "Groups",
         "Start your own team",
         "Settings",
         "Account",
@@ -98,6 +99,7 @@ def test_a_recruit_who_starts_a_team_gets_the_sponsor_tools_and_lands_on_the_tea
         "Tracks",
         "My homework",
         "Partners",
+        "Groups",
         "Settings",
         "Account",
         "Log out",
@@ -136,7 +138,14 @@ def test_a_top_of_team_newcomer_lands_on_the_team_page_with_the_checklist(client
     html = unescape(response.text)
     assert "Start your own team: 0 of 3 done" in html
     assert "Write your first track" in html
-    assert menu(html) == ["Partners", "Start your own team", "Settings", "Account", "Log out"]
+    assert menu(html) == [
+        "Partners",
+        "Groups",
+        "Start your own team",
+        "Settings",
+        "Account",
+        "Log out",
+    ]
 
 
 # --- The team page -----------------------------------------------------------------------
