@@ -96,3 +96,10 @@ def timezone_field() -> SelectField:
         default="UTC",
         validate_choice=True,
     )
+
+
+def refuse_beside(form, message: str, field_name: str | None, fallback: str) -> None:  # type: ignore[no-untyped-def]
+    """Put a service's refusal beside the field it names (else beside `fallback`), where
+    the re-rendered form shows it with what was typed."""
+    field = getattr(form, field_name or "", None) or getattr(form, fallback)
+    field.errors = [*list(field.errors or []), message]

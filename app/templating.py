@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 from flask_login import current_user
@@ -13,7 +13,7 @@ from app.extensions import db
 from app.services.durations import duration_since
 from app.services.markdown import render_markdown
 from app.services.partner_views import TEMPLATE_FILTERS
-from app.services.people import dial_string
+from app.services.people import dial_string, zone_named
 from app.services.sessions import menu_of
 from app.services.uploads import PREVIEW_IMAGE_TYPES
 
@@ -23,11 +23,7 @@ def viewer_zone() -> ZoneInfo:
     cached = g.get("viewer_zone")
     if cached is not None:
         return cached
-    name = getattr(current_user, "timezone", None) or "UTC"
-    try:
-        zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
+    zone = zone_named(getattr(current_user, "timezone", None))
     g.viewer_zone = zone
     return zone
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.extensions import db
-from app.forms_common import ConfirmForm
+from app.forms_common import ConfirmForm, refuse_beside
 from app.groups import bp
 from app.groups.forms import CommentForm, GroupForm, MemberForm, NotesForm, UpdateForm
 from app.models import utcnow
@@ -24,8 +24,7 @@ MAX_INDEX = 5000  # about a century of weekly meetings: further is no meeting at
 
 
 def _refused(form, refused: InvalidTransition, fallback: str) -> None:  # type: ignore[no-untyped-def]
-    field = getattr(form, refused.field or "", None) or getattr(form, fallback)
-    field.errors = [*list(field.errors or []), str(refused)]
+    refuse_beside(form, str(refused), refused.field, fallback)
 
 
 def _to_group(group_id: int, anchor: str = ""):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.extensions import db
-from app.forms_common import ConfirmForm, page_number
+from app.forms_common import ConfirmForm, page_number, refuse_beside
 from app.models import utcnow
 from app.partners import bp
 from app.partners.forms import (
@@ -28,11 +28,7 @@ from app.services.errors import InvalidTransition
 
 
 def _refused(form, refused: InvalidTransition, fallback: str) -> None:  # type: ignore[no-untyped-def]
-    """Put the service's message beside the field it names (or the form's first)."""
-    field = getattr(form, refused.field or "", None) or getattr(form, fallback)
-    field.errors = (
-        [*field.errors, str(refused)] if isinstance(field.errors, list) else [str(refused)]
-    )
+    refuse_beside(form, str(refused), refused.field, fallback)
 
 
 @bp.route("/partners")

@@ -44,11 +44,6 @@ class GroupPage:
     hot_seat: User | None = None
 
 
-def _people(session: Session, ids) -> dict[int, User]:  # type: ignore[no-untyped-def]
-    ids = sorted(set(ids))
-    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids or [0])))}
-
-
 def group_page(session: Session, user: User, group_id: int, now: datetime) -> GroupPage:
     found = groups.membership(session, user, group_id)
     group = found.group

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,15 +28,12 @@ from app.models import (
 from app.models.mastermind import new_group_token
 from app.services.errors import InvalidTransition, NotFound
 from app.services.meeting_schedule import first_meeting_day
-from app.services.people import zone_of
+from app.services.people import zone_named, zone_of
 
 
 def zone_of_group(group: MastermindGroup) -> ZoneInfo:
     """The zone the group's meeting time is in (the host's, when it was set)."""
-    try:
-        return ZoneInfo(group.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone_named(group.timezone)
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,14 @@ def dial_string(phone: str) -> str:
     return ("+" + digits) if phone.strip().startswith("+") else digits
 
 
-def zone_of(user: User) -> ZoneInfo:
-    """The person's own time zone (UTC if what is stored is unknown to this machine)."""
+def zone_named(name: str | None) -> ZoneInfo:
+    """A stored zone name as a zone (UTC if it is empty or unknown to this machine)."""
     try:
-        return ZoneInfo(user.timezone or "UTC")
+        return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def zone_of(user: User) -> ZoneInfo:
+    """The person's own time zone."""
+    return zone_named(user.timezone)
