@@ -14,6 +14,7 @@ from app.forms_common import ConfirmForm, refuse_beside
 from app.groups import bp
 from app.groups.forms import CommentForm, GroupForm, MemberForm, NotesForm, UpdateForm
 from app.models import utcnow
+from app.models.mastermind import MAX_ANSWER_CHARS
 from app.services import calendar_feed as calendar
 from app.services import group_views, groups, meetings
 from app.services.errors import InvalidTransition
@@ -152,10 +153,8 @@ def _meeting(group_id: int, index: int, status: int = 200, **forms):  # type: ig
         view=view,
         swap_form=swap_form,
         notes_form=forms.get("notes_form") or NotesForm(notes=view.row.notes if view.row else ""),
-        comment_form_for=lambda update_id: (
-            forms.get("comments", {}).get(update_id)
-            or CommentForm(prefix=f"comment-{update_id}", formdata=None)
-        ),
+        refused_comments=forms.get("comments", {}),
+        comment_max_chars=MAX_ANSWER_CHARS,
     ), status
 
 

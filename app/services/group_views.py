@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from app.models import (
     GroupMeeting,
@@ -150,6 +150,36 @@ def update_context(session: Session, user: User, group_id: int, now: datetime) -
     return UpdateContext(found.group, upcoming, mine, earlier.goals if earlier else "")
 
 
+@dataclass(slots=True)
+class AgendaComment:
+    author_name: str
+    body: str
+    cheer: bool
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class AgendaItem:
+    """One member's update on the agenda, with the comments and cheers under it."""
+
+    id: int
+    user_id: int
+    author_name: str
+    successes: str
+    challenges: str
+    opportunities: str
+    goals: str
+    comments: list[AgendaComment] = field(default_factory=list)
+
+    @property
+    def cheered_by(self) -> list[str]:
+        return [c.author_name for c in self.comments if c.cheer]
+
+    @property
+    def remarks(self) -> list[AgendaComment]:
+        return [c for c in self.comments if not c.cheer]
+
+
 @dataclass
 class MeetingPage:
     group: MastermindGroup
@@ -159,7 +189,7 @@ class MeetingPage:
     is_current: bool
     started: bool
     members: list[User]  # members at the meeting's start
-    updates: list[MeetingUpdate]
+    updates: list[AgendaItem]
     not_posted: list[User]
     hot_seat: User | None
     attendance: dict[int, str]
@@ -199,28 +229,55 @@ def meeting_page(
     swapped = {r.starts_at: r.hot_seat_id for r in found_rows if r.hot_seat_id is not None}
     row = rows.get(held.starts_at)
     previous_row = rows.get(previous.starts_at) if previous else None
-    updates: list[MeetingUpdate] = []
+    # Plain rows, not ORM objects: a busy agenda is mostly text, and building an object
+    # per update and comment cost more than the statements.
+    updates: list[AgendaItem] = []
     last_goals: dict[int, str] = {}
     attendance: dict[int, str] = {}
     row_ids = [r.id for r in (row, previous_row) if r is not None]
     if row_ids:
-        for update in session.scalars(
-            select(MeetingUpdate)
-            .options(selectinload(MeetingUpdate.comments).joinedload(UpdateComment.user))
+        for meeting_id, *answers in session.execute(
+            select(
+                MeetingUpdate.meeting_id,
+                MeetingUpdate.id,
+                MeetingUpdate.user_id,
+                User.name,
+                MeetingUpdate.successes,
+                MeetingUpdate.challenges,
+                MeetingUpdate.opportunities,
+                MeetingUpdate.goals,
+            )
+            .join(User, User.id == MeetingUpdate.user_id)
             .where(MeetingUpdate.meeting_id.in_(row_ids))
             .order_by(MeetingUpdate.created_at, MeetingUpdate.id)
         ):
-            if row is not None and update.meeting_id == row.id:
-                updates.append(update)
+            if row is not None and meeting_id == row.id:
+                updates.append(AgendaItem(*answers))
             else:
-                last_goals[update.user_id] = update.goals
-    if row is not None:
-        attendance = {
-            a.user_id: a.status
-            for a in session.scalars(
-                select(MeetingAttendance).where(MeetingAttendance.meeting_id == row.id)
+                last_goals[answers[1]] = answers[-1]
+    if updates:
+        by_id = {u.id: u for u in updates}
+        for update_id, *comment in session.execute(
+            select(
+                UpdateComment.update_id,
+                User.name,
+                UpdateComment.body,
+                UpdateComment.cheer,
+                UpdateComment.created_at,
             )
-        }
+            .join(User, User.id == UpdateComment.user_id)
+            .where(UpdateComment.update_id.in_(by_id))
+            .order_by(UpdateComment.created_at, UpdateComment.id)
+        ):
+            by_id[update_id].comments.append(AgendaComment(*comment))
+    if row is not None:
+        attendance = dict(
+            session.execute(
+                select(MeetingAttendance.user_id, MeetingAttendance.status).where(
+                    MeetingAttendance.meeting_id == row.id
+                )
+            ).all()
+        )
     seat_id = meetings.hot_seats(session, group, index, members=all_members, swapped=swapped).get(
         index
     )

@@ -247,9 +247,9 @@ def comment(
     return note
 
 
-def members_as_of(members: list[GroupMember], moment: datetime) -> list[Member]:
-    order = {m.user_id: n for n, m in enumerate(sorted(members, key=lambda m: (m.joined_at, m.id)))}
-    return [Member(m.user_id, order[m.user_id], was_member_at(m, moment)) for m in members]
+def joining_order(members: list[GroupMember]) -> dict[int, int]:
+    """Member id → their place in the order of joining (0 joined first)."""
+    return {m.user_id: n for n, m in enumerate(sorted(members, key=lambda m: (m.joined_at, m.id)))}
 
 
 def hot_seats(
@@ -272,9 +272,15 @@ def hot_seats(
         swapped = swaps_of(session, group.id)
     history: dict[int, int] = {}
     out: dict[int, int | None] = {}
+    order = joining_order(members)
+    spans = [(m.user_id, order[m.user_id], m.joined_at, m.left_at) for m in members]
     for index in range(up_to + 1):
         held = meeting(plan, index)
-        roster = members_as_of(members, held.starts_at)
+        at = held.starts_at
+        roster = [
+            Member(uid, n, joined <= at and (left is None or at < left))
+            for uid, n, joined, left in spans
+        ]
         choice = swapped.get(held.starts_at)
         if choice is not None and not any(m.id == choice and m.active for m in roster):
             choice = None  # the swapped-in member left before the meeting

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from app.models import (
     CHANNEL_LABELS,
@@ -69,11 +69,30 @@ def strip_label(day: ScheduledDay, today: date) -> str:
     return STATE_LABELS[day.state]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
+class ReplyRow:
+    author_id: int
+    author_name: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(slots=True)
 class CheckInRow:
-    entry: PartnerCheckIn
-    late: bool
-    mine: bool
+    """A check-in as the page lists it (plain values: a page of them with their replies
+    as ORM objects cost more than every statement on the page)."""
+
+    id: int
+    author_id: int
+    day: date
+    said: str
+    did: str
+    next: str
+    note: str
+    created_at: datetime
+    late: bool = False
+    mine: bool = False
+    replies: list[ReplyRow] = field(default_factory=list)
 
 
 @dataclass
@@ -176,29 +195,47 @@ def partnership_page(
     total = sum(len(days) for days in posted.values())
     pages = max(1, math.ceil(total / CHECK_INS_PER_PAGE))
     page = min(max(1, page), pages)
-    entries = session.scalars(
-        select(PartnerCheckIn)
-        .options(
-            selectinload(PartnerCheckIn.replies).joinedload(PartnerReply.author),
+    entries = [
+        CheckInRow(*values)
+        for values in session.execute(
+            select(
+                PartnerCheckIn.id,
+                PartnerCheckIn.author_id,
+                PartnerCheckIn.day,
+                PartnerCheckIn.said,
+                PartnerCheckIn.did,
+                PartnerCheckIn.next,
+                PartnerCheckIn.note,
+                PartnerCheckIn.created_at,
+            )
+            .where(PartnerCheckIn.partnership_id == partnership.id)
+            .order_by(PartnerCheckIn.day.desc(), PartnerCheckIn.created_at.desc())
+            .limit(CHECK_INS_PER_PAGE)
+            .offset((page - 1) * CHECK_INS_PER_PAGE)
         )
-        .where(PartnerCheckIn.partnership_id == partnership.id)
-        .order_by(PartnerCheckIn.day.desc(), PartnerCheckIn.created_at.desc())
-        .limit(CHECK_INS_PER_PAGE)
-        .offset((page - 1) * CHECK_INS_PER_PAGE)
-    ).all()
+    ]
     people = {partnership.asker_id: partnership.asker}
     if partner is not None:
         people[partner.id] = partner
-    rows = []
     for entry in entries:
         author = people.get(entry.author_id, user)
-        rows.append(
-            CheckInRow(
-                entry,
-                late=entry.created_at >= deadline(entry.day, zone_of(author)),
-                mine=entry.author_id == user.id,
+        entry.late = entry.created_at >= deadline(entry.day, zone_of(author))
+        entry.mine = entry.author_id == user.id
+    if entries:
+        by_id = {entry.id: entry for entry in entries}
+        for check_in_id, *reply in session.execute(
+            select(
+                PartnerReply.check_in_id,
+                PartnerReply.author_id,
+                User.name,
+                PartnerReply.body,
+                PartnerReply.created_at,
             )
-        )
+            .join(User, User.id == PartnerReply.author_id)
+            .where(PartnerReply.check_in_id.in_(by_id))
+            .order_by(PartnerReply.created_at, PartnerReply.id)
+        ):
+            by_id[check_in_id].replies.append(ReplyRow(*reply))
     said = ""
     if posted.get(user.id):
         # My latest check-in's "next" (from this page's rows when it is among them).
@@ -220,7 +257,7 @@ def partnership_page(
         theirs=theirs,
         open_days=open_days,
         said=said,
-        check_ins=rows,
+        check_ins=entries,
         page=page,
         pages=pages,
         renewal_open=renewal,
