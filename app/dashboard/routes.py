@@ -78,7 +78,7 @@ def _team_page():  # type: ignore[no-untyped-def]
         "dashboard/home.html",
         board=board,
         legend=legend(),
-        setup=onboarding(db.session, current_user),
+        setup=onboarding(menu_of(db.session, current_user)),
         filters=form,
         now=now,
         invite_url=url_for("auth.join", token=current_user.invite_token, _external=True),

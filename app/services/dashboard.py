@@ -8,13 +8,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import WAITING, Assignment, Submission, Track, User
 from app.services.partner_summaries import NO_PARTNER, PartnerSummary, summaries
-from app.services.people import has_recruit, owns_track
 from app.services.review import backlog_cutoff
+from app.services.sessions import Menu
 from app.services.standing import STATUS_HELP, Court, Standing, Status, standings
 
 SORTS = {"waiting": "Waiting longest", "name": "Name", "progress": "Progress"}
@@ -178,17 +178,10 @@ class Onboarding:
         return self.done == 3
 
 
-def onboarding(session: Session, sponsor: User) -> Onboarding:
-    """Write a track, share the invite link (someone joined), review a hand-in: one
-    statement of three index probes."""
-    row = session.execute(
-        select(
-            owns_track(sponsor.id),
-            has_recruit(sponsor.id),
-            exists().where(Submission.decided_by_id == sponsor.id),
-        )
-    ).one()
-    return Onboarding(*map(bool, row))
+def onboarding(menu: Menu) -> Onboarding:
+    """Write a track, share the invite link (someone joined), review a hand-in: three
+    index probes that came with the menu's facts (see sessions.Menu)."""
+    return Onboarding(bool(menu.has_track), bool(menu.has_recruit), bool(menu.has_reviewed))
 
 
 def _funnels(session: Session, sponsor: User, active: list[Standing]) -> list[Funnel]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import (
@@ -44,16 +44,56 @@ class GroupPage:
     hot_seat: User | None = None
 
 
+# Statements the group pages run on every request, built once: building them each time
+# cost about a tenth of the meeting page.
+_MEMBERS = (
+    select(GroupMember)
+    .options(joinedload(GroupMember.user))
+    .where(GroupMember.group_id == bindparam("group_id"))
+)
+_MEETING_ROWS = select(GroupMeeting).where(
+    GroupMeeting.group_id == bindparam("group_id"),
+    or_(
+        GroupMeeting.starts_at.in_(bindparam("starts", expanding=True)),
+        GroupMeeting.hot_seat_id.is_not(None),
+    ),
+)
+_UPDATES = (
+    select(
+        MeetingUpdate.meeting_id,
+        MeetingUpdate.id,
+        MeetingUpdate.user_id,
+        User.name,
+        MeetingUpdate.successes,
+        MeetingUpdate.challenges,
+        MeetingUpdate.opportunities,
+        MeetingUpdate.goals,
+    )
+    .join(User, User.id == MeetingUpdate.user_id)
+    .where(MeetingUpdate.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
+    .order_by(MeetingUpdate.created_at, MeetingUpdate.id)
+)
+_COMMENTS = (
+    select(
+        UpdateComment.update_id,
+        User.name,
+        UpdateComment.body,
+        UpdateComment.cheer,
+        UpdateComment.created_at,
+    )
+    .join(User, User.id == UpdateComment.user_id)
+    .where(UpdateComment.update_id.in_(bindparam("update_ids", expanding=True)))
+    .order_by(UpdateComment.created_at, UpdateComment.id)
+)
+_ATTENDANCE = select(MeetingAttendance.user_id, MeetingAttendance.status).where(
+    MeetingAttendance.meeting_id == bindparam("meeting_id")
+)
+
+
 def group_page(session: Session, user: User, group_id: int, now: datetime) -> GroupPage:
     found = groups.membership(session, user, group_id)
     group = found.group
-    all_members = list(
-        session.scalars(
-            select(GroupMember)
-            .options(joinedload(GroupMember.user))
-            .where(GroupMember.group_id == group.id)
-        )
-    )
+    all_members = list(session.scalars(_MEMBERS, {"group_id": group.id}))
     current = sorted(
         (m for m in all_members if m.left_at is None), key=lambda m: (m.joined_at, m.id)
     )
@@ -69,14 +109,7 @@ def group_page(session: Session, user: User, group_id: int, now: datetime) -> Gr
     mine = [m for m in all_members if m.user_id == user.id]
     readable = [h for h in held if any(meetings.was_member_at(m, h.starts_at) for m in mine)]
     starts = [h.starts_at for h in held] + ([upcoming.starts_at] if upcoming else [])
-    found_rows = list(
-        session.scalars(
-            select(GroupMeeting).where(
-                GroupMeeting.group_id == group.id,
-                or_(GroupMeeting.starts_at.in_(starts), GroupMeeting.hot_seat_id.is_not(None)),
-            )
-        )
-    )
+    found_rows = list(session.scalars(_MEETING_ROWS, {"group_id": group.id, "starts": starts}))
     rows = {r.starts_at: r for r in found_rows if r.starts_at in starts}
     swapped = {r.starts_at: r.hot_seat_id for r in found_rows if r.hot_seat_id is not None}
     row_ids = [r.id for r in rows.values()]
@@ -204,27 +237,14 @@ def meeting_page(
     the updates of both meetings with their comments, and attendance."""
     found, held = meetings.readable(session, user, group_id, index)
     group = found.group
-    all_members = list(
-        session.scalars(
-            select(GroupMember)
-            .options(joinedload(GroupMember.user))
-            .where(GroupMember.group_id == group.id)
-        )
-    )
+    all_members = list(session.scalars(_MEMBERS, {"group_id": group.id}))
     people = {m.user_id: m.user for m in all_members}
     at_the_time = [m for m in all_members if meetings.was_member_at(m, held.starts_at)]
     if held.starts_at > now:  # a meeting to come: today's members
         at_the_time = [m for m in all_members if m.left_at is None]
     previous = meeting(meetings.plan_of(group), index - 1) if index > 0 else None  # type: ignore[arg-type]
     starts = [held.starts_at] + ([previous.starts_at] if previous else [])
-    found_rows = list(
-        session.scalars(
-            select(GroupMeeting).where(
-                GroupMeeting.group_id == group.id,
-                or_(GroupMeeting.starts_at.in_(starts), GroupMeeting.hot_seat_id.is_not(None)),
-            )
-        )
-    )
+    found_rows = list(session.scalars(_MEETING_ROWS, {"group_id": group.id, "starts": starts}))
     rows = {r.starts_at: r for r in found_rows if r.starts_at in starts}
     swapped = {r.starts_at: r.hot_seat_id for r in found_rows if r.hot_seat_id is not None}
     row = rows.get(held.starts_at)
@@ -236,48 +256,17 @@ def meeting_page(
     attendance: dict[int, str] = {}
     row_ids = [r.id for r in (row, previous_row) if r is not None]
     if row_ids:
-        for meeting_id, *answers in session.execute(
-            select(
-                MeetingUpdate.meeting_id,
-                MeetingUpdate.id,
-                MeetingUpdate.user_id,
-                User.name,
-                MeetingUpdate.successes,
-                MeetingUpdate.challenges,
-                MeetingUpdate.opportunities,
-                MeetingUpdate.goals,
-            )
-            .join(User, User.id == MeetingUpdate.user_id)
-            .where(MeetingUpdate.meeting_id.in_(row_ids))
-            .order_by(MeetingUpdate.created_at, MeetingUpdate.id)
-        ):
+        for meeting_id, *answers in session.execute(_UPDATES, {"meeting_ids": row_ids}):
             if row is not None and meeting_id == row.id:
                 updates.append(AgendaItem(*answers))
             else:
                 last_goals[answers[1]] = answers[-1]
     if updates:
         by_id = {u.id: u for u in updates}
-        for update_id, *comment in session.execute(
-            select(
-                UpdateComment.update_id,
-                User.name,
-                UpdateComment.body,
-                UpdateComment.cheer,
-                UpdateComment.created_at,
-            )
-            .join(User, User.id == UpdateComment.user_id)
-            .where(UpdateComment.update_id.in_(by_id))
-            .order_by(UpdateComment.created_at, UpdateComment.id)
-        ):
+        for update_id, *comment in session.execute(_COMMENTS, {"update_ids": list(by_id)}):
             by_id[update_id].comments.append(AgendaComment(*comment))
     if row is not None:
-        attendance = dict(
-            session.execute(
-                select(MeetingAttendance.user_id, MeetingAttendance.status).where(
-                    MeetingAttendance.meeting_id == row.id
-                )
-            ).all()
-        )
+        attendance = dict(session.execute(_ATTENDANCE, {"meeting_id": row.id}).all())
     seat_id = meetings.hot_seats(session, group, index, members=all_members, swapped=swapped).get(
         index
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -95,16 +95,23 @@ def is_forming(count: int) -> bool:
     return count < MIN_MEMBERS
 
 
+# Every group page starts here: built once (building it cost as much as running it).
+_MEMBERSHIP = (
+    select(GroupMember)
+    .options(joinedload(GroupMember.group))  # one statement: the page's first
+    .where(
+        GroupMember.group_id == bindparam("group_id"),
+        GroupMember.user_id == bindparam("user_id"),
+    )
+    .order_by(GroupMember.left_at.is_(None).desc(), GroupMember.joined_at.desc())
+    .limit(1)
+)
+
+
 def membership(session: Session, user: User, group_id: int) -> Membership:
     """The user's membership of the group (current, or their last former one); anyone
     who was never a member gets NotFound, as if the group did not exist."""
-    member = session.scalar(
-        select(GroupMember)
-        .options(joinedload(GroupMember.group))  # one statement: the page's first
-        .where(GroupMember.group_id == group_id, GroupMember.user_id == user.id)
-        .order_by(GroupMember.left_at.is_(None).desc(), GroupMember.joined_at.desc())
-        .limit(1)
-    )
+    member = session.scalar(_MEMBERSHIP, {"group_id": group_id, "user_id": user.id})
     if member is None:
         raise NotFound("No such group.")
     group = member.group

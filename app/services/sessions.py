@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import WAITING, GroupMember, Submission, User, UserSession, utcnow
@@ -56,16 +56,26 @@ def start(
 @dataclass(frozen=True)
 class Menu:
     """What the menu needs to know of a person: whether they sponsor anyone (a recruit
-    or a track of their own: the sponsor tools) and how many hand-ins wait for them."""
+    or a track of their own: the sponsor tools) and how many hand-ins wait for them.
+    The same index probes answer the team page's onboarding checklist, so it comes
+    along rather than costing that page a statement of its own."""
 
-    is_sponsor: bool
+    has_track: bool
+    has_recruit: bool
+    has_reviewed: bool
     waiting: int
     in_group: bool = False  # a current member of a mastermind group (the home page's card)
+
+    @property
+    def is_sponsor(self) -> bool:
+        return self.has_recruit or self.has_track
 
 
 def _menu_columns():  # type: ignore[no-untyped-def]
     return (
-        or_(has_recruit(User.id), owns_track(User.id)).label("is_sponsor"),
+        owns_track(User.id).label("has_track"),
+        has_recruit(User.id).label("has_recruit"),
+        exists().where(Submission.decided_by_id == User.id).label("has_reviewed"),
         select(func.count())
         .where(Submission.sponsor_id == User.id, WAITING)  # the queue's partial index
         .scalar_subquery()

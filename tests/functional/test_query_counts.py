@@ -147,13 +147,21 @@ def test_the_tracks_list_counts_steps_and_recruits_in_fixed_statements(client, a
     assert many <= 5
 
 
-def team_page_with_partners(client, auth, db, recruits: int, partnered: int) -> int:
+def team_page_with_partners(  # type: ignore[no-untyped-def]
+    client, auth, db, recruits: int, partnered: int, group=None
+) -> int:
     """The team page of a sponsor with `recruits` recruits, `partnered` of them each in two
-    running partnerships (daily, with a few weeks of check-ins) and one that ended."""
+    running partnerships (daily, with a few weeks of check-ins) and one that ended; if a
+    group is given, the sponsor is one of its members and a recruit on their own sponsor's
+    track, has reviewed a hand-in and has one waiting for nine days."""
     from app.services import partners
     from tests.factories import make_partnership
 
-    sponsor = UserFactory()
+    if group is None:
+        sponsor = UserFactory()
+    else:  # on their own sponsor's track too (the page shows their own next step)
+        upline = UserFactory()
+        sponsor = UserFactory(sponsor=upline, track=make_track(upline, 2))
     track = make_track(sponsor, 2)
     people = [
         UserFactory(sponsor=sponsor, track=track, enrolled_at=utcnow() - timedelta(days=40))
@@ -180,6 +188,22 @@ def team_page_with_partners(client, auth, db, recruits: int, partnered: int) -> 
                     next_step="Two calls.",
                     now=started + timedelta(days=offset, hours=1),
                 )
+    if group is not None:
+        from tests.factories import GroupMemberFactory
+
+        GroupMemberFactory(group=group, user=sponsor)
+        SubmissionFactory(
+            recruit=people[0],
+            assignment=track.assignments[0],
+            status=SubmissionStatus.APPROVED,
+            decided_at=utcnow(),
+            decided_by=sponsor,
+        )
+        SubmissionFactory(
+            recruit=people[1],
+            assignment=track.assignments[0],
+            submitted_at=utcnow() - timedelta(days=9),
+        )
     return statements(client, auth, sponsor, "/")
 
 
@@ -191,4 +215,18 @@ def test_the_team_page_reads_partners_in_fixed_statements(client, auth, db):
     many = team_page_with_partners(client, auth, db, recruits=40, partnered=30)
     print(f"\nteam page statements: no partners={none}, one={one}, thirty={many}")
     assert none == one == many
+    assert many <= 8
+
+
+def test_the_team_page_of_a_sponsor_in_a_group_stays_within_its_statements(client, auth, db):
+    """Everything the team page can show at once (recruits with partners, the onboarding
+    checklist, the next-meeting card of a group the sponsor belongs to) within the
+    eight statements: the bench's sponsor, in a group, once needed nine."""
+    from tests.factories import GroupMeetingFactory, GroupMemberFactory, MastermindGroupFactory
+
+    group = MastermindGroupFactory()
+    GroupMemberFactory(group=group, user=group.host)
+    GroupMeetingFactory(group_id=group.id, starts_at=utcnow() + timedelta(days=2))
+    many = team_page_with_partners(client, auth, db, recruits=20, partnered=10, group=group)
+    print(f"\nteam page statements, a sponsor in a group with twenty recruits: {many}")
     assert many <= 8
