@@ -90,6 +90,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.dashboard import bp as dashboard_bp
+    from app.downline import bp as downline_bp
     from app.groups import bp as groups_bp
     from app.health import bp as health_bp
     from app.homework import bp as homework_bp
@@ -100,7 +101,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, dashboard_bp, tracks_bp, homework_bp, review_bp, email_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (partners_bp, groups_bp):
+    for blueprint in (partners_bp, groups_bp, downline_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(health_bp)  # /healthz: liveness probe, the benchmark's floor
 

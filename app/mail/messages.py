@@ -150,10 +150,12 @@ def digest_email(
     stalled_total: int,
     waiting_total: int,
     partners: list[PartnerDigestLine] | None = None,
+    coaching: list[DigestLine] | None = None,
 ) -> RenderedEmail:
     """The digest; `stalled` and `waiting` may be the first lines of longer lists (the
     totals say how long), the rest is a link away."""
     partners = partners or []
+    coaching = coaching or []
     return render_email(
         "digest",
         sponsor=sponsor,
@@ -164,6 +166,7 @@ def digest_email(
         waiting_total=waiting_total,
         partners=partners,
         missed_total=sum(len(p.mine) + len(p.theirs) for p in partners),
+        coaching=coaching,
         dashboard_url=absolute_url("dashboard.team"),
         stalled_url=absolute_url("dashboard.team", status="stalled"),
         queue_url=absolute_url("review.queue"),

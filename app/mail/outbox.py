@@ -22,7 +22,10 @@ def enqueue(
     dedupe_key: str | None = None,
 ) -> None:
     """Add the message to the outbox; the caller's commit records it with the change
-    that caused it (and a rollback drops it with the change). A worker sends it."""
+    that caused it (and a rollback drops it with the change). A worker sends it.
+    Someone who left the business (archived) gets nothing: the message is not recorded."""
+    if recipient is not None and recipient.archived_at is not None:
+        return
     session.execute(*entry(message, kind=kind, recipient=recipient, dedupe_key=dedupe_key))
 
 
@@ -116,16 +119,19 @@ def recorded_keys(session: Session, keys: list[str], chunk: int = 5000) -> set[s
     return found
 
 
-def cancel(session: Session, recipient_id: int, kinds: tuple[str, ...]) -> int:
-    """The recipient turned these kinds of email off: what still waits is not sent (one a
-    sender holds right now goes; it is in flight). Part of the caller's transaction."""
+def cancel(session: Session, recipient_id: int, kinds: tuple[str, ...] | None) -> int:
+    """The recipient turned these kinds of email off (None: every kind, they left the
+    business): what still waits is not sent (one a sender holds right now goes; it is in
+    flight). Part of the caller's transaction."""
+    conditions = [
+        OutboxMessage.recipient_id == recipient_id,
+        OutboxMessage.status.in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+    ]
+    if kinds is not None:
+        conditions.append(OutboxMessage.kind.in_(kinds))
     result = session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.recipient_id == recipient_id,
-            OutboxMessage.kind.in_(kinds),
-            OutboxMessage.status.in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
-        )
+        .where(*conditions)
         .values(status=DeliveryStatus.CANCELLED, data=None)
         .execution_options(synchronize_session=False)
     )

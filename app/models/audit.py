@@ -20,6 +20,7 @@ class AuditAction:
     TRACK_CHANGED = "track_changed"
     SETTINGS_CHANGED = "settings_changed"
     INVITE_REGENERATED = "invite_regenerated"
+    ADOPTED = "adopted"
 
 
 class AuditEvent(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -17,6 +19,7 @@ LABELS = {
     "track_changed": "moved the recruit to another track",
     "settings_changed": "changed settings",
     "invite_regenerated": "made a new invite link",
+    "adopted": "became the recruit's sponsor (adopted)",
 }
 
 
@@ -29,7 +32,7 @@ def record(
 
 
 # Built once: constructing an INSERT costs more than running it on a busy write.
-_ENTRY = insert(AuditEvent.__table__).values(
+ENTRY = insert(AuditEvent.__table__).values(
     actor_id=bindparam("audit_actor_id"),
     subject_id=bindparam("audit_subject_id"),
     action=bindparam("audit_action"),
@@ -41,12 +44,19 @@ _ENTRY = insert(AuditEvent.__table__).values(
 def entry(actor: User, action: str, subject: User | None = None, detail: str = "") -> Write:
     """The INSERT of an entry and its values, for a caller that sends it with others
     (models.sql.insert_together)."""
-    return _ENTRY, {
+    return ENTRY, values(actor, action, subject.id if subject else None, detail)
+
+
+def values(
+    actor: User, action: str, subject_id: int | None, detail: str = "", at: datetime | None = None
+) -> dict:
+    """One entry's values for ENTRY (a list of them records many in one statement)."""
+    return {
         "audit_actor_id": actor.id,
-        "audit_subject_id": subject.id if subject else None,
+        "audit_subject_id": subject_id,
         "audit_action": str(action),
         "audit_detail": detail[:2000],
-        "audit_created_at": utcnow(),
+        "audit_created_at": at or utcnow(),
     }
 
 

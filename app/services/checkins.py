@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.mail import outbox
 from app.models import AuditAction, CheckIn, CheckInOutcome, User, utcnow
 from app.services import audit
 from app.services.errors import InvalidTransition
@@ -38,7 +39,7 @@ def log_check_in(
         raise InvalidTransition("The snooze must end after the check-in.", "snooze_until")
     if outcome == CheckInOutcome.LEFT:
         snooze_until = None
-        recruit.archived_at = now
+        _leaves(session, recruit, now)
     elif snooze_until is None:
         facts = recruit_facts(session, [sponsor.id], recruit.id)
         threshold = facts[0].threshold_days if facts else sponsor.stall_threshold_days
@@ -66,10 +67,18 @@ def archive_recruit(
 ) -> User:
     recruit = get_own_recruit(session, sponsor, recruit_id)
     if recruit.archived_at is None:
-        recruit.archived_at = now or utcnow()
+        _leaves(session, recruit, now or utcnow())
         audit.record(session, sponsor, AuditAction.ARCHIVED, recruit)
         session.commit()
     return recruit
+
+
+def _leaves(session: Session, recruit: User, now: datetime) -> None:
+    """Archived: out of every list, and no more email of any kind (what still waits in
+    the outbox is cancelled; outbox.enqueue records nothing new for them). Their own
+    recruits now need a new sponsor (services.team)."""
+    recruit.archived_at = now
+    outbox.cancel(session, recruit.id, None)
 
 
 def restore_recruit(session: Session, sponsor: User, recruit_id: int) -> User:

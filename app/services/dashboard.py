@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import WAITING, Assignment, Submission, Track, User
+from app.services import team
 from app.services.partner_summaries import NO_PARTNER, PartnerSummary, summaries
 from app.services.review import backlog_cutoff
 from app.services.sessions import Menu
@@ -77,6 +78,11 @@ class Dashboard:
     status: Status | None = None  # the filter in force
     # The page's recruits' accountability partners: whether and how consistently, by id.
     partners: dict[int, PartnerSummary] = field(default_factory=dict)
+    # Recruits of the sponsor's who sponsor others and leave a hand-in waiting longer
+    # than ESCALATION_DAYS, longest first ("coach the coach": see services.team).
+    coaching: list[Standing] = field(default_factory=list)
+    # Recruits who left with people below them that now need a new sponsor.
+    departed: list[Standing] = field(default_factory=list)
 
     def partner_of(self, recruit_id: int) -> PartnerSummary:
         return self.partners.get(recruit_id, NO_PARTNER)
@@ -138,7 +144,7 @@ def build_dashboard(
     per_page: int = 50,
 ) -> Dashboard:
     """Everything the dashboard shows, in a fixed number of statements."""
-    everyone = standings(session, [sponsor.id], now)
+    everyone = standings(session, [sponsor.id], now, team=True)
     active = [s for s in everyone if s.status != Status.ARCHIVED]
     counts = Counter(s.status for s in everyone)
     waits = [s.since for s in active if s.whose_move == Court.SPONSOR and s.since]
@@ -158,6 +164,8 @@ def build_dashboard(
         backlog=review_backlog(session, sponsor, now),
         status=status,
         partners=summaries(session, [s.recruit_id for s in shown], now),
+        coaching=team.needs_coaching(active, now),
+        departed=team.departed_with_team(everyone),
     )
 
 

@@ -12,7 +12,9 @@ beside Walter, Carmen and Oscar inside their term's last week (Carmen has said s
 renews), and Paula's partnership with Steve ended with a note.
 
 Dana also hosts a mastermind group of six with two meetings held and one coming, in
-which Oscar hasn't posted yet (services.demo_group).
+which Oscar hasn't posted yet (services.demo_group). Below her first level: Fiona's
+recruits (one waiting 10 days for Fiona's review) and their own, and the two recruits
+of Len, who left, waiting to be adopted (services.demo_team).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import demo_group, partners
+from app.services import demo_group, demo_team, partners
 from app.services.accounts import hash_password
 from app.services.partner_schedule import add_months, scheduled_dates
 from app.services.people import zone_of
@@ -223,6 +225,7 @@ def seed_demo(session: Session, now: datetime | None = None) -> list[DemoLogin]:
     people = {u.email.split("@")[0]: u for u in _users(session)}
     seed_partnerships(session, people, now)
     demo_group.seed_group(session, people, now)
+    demo_team.seed_team(session, people, now)
     return [
         DemoLogin("Sponsor (reviews homework)", sponsor.email),
         DemoLogin("Upline (the sponsor's sponsor)", upline.email),
@@ -234,6 +237,8 @@ def seed_demo(session: Session, now: datetime | None = None) -> list[DemoLogin]:
         DemoLogin("Recruit with an on-time partner", willing.email),
         DemoLogin("Recruit up for partner renewal", changes.email),
         DemoLogin("Mastermind member yet to post", slow.email),
+        DemoLogin("First-level sponsor with a review waiting 10 days", finished.email),
+        DemoLogin("Recruit whose sponsor left (needs adopting)", "kept@example.com"),
     ]
 
 

@@ -31,7 +31,8 @@ from app.services.durations import duration_since
 from app.services.partner_due import current, load_pairs, missed_lately, recent_days, window
 from app.services.people import zone_of
 from app.services.review import in_backlog, waiting_by_sponsor
-from app.services.standing import Standing, stalled_by_sponsor
+from app.services.standing import Standing, by_sponsor, stalled_only
+from app.services.team import needs_coaching
 
 BATCH_SIZE = 200
 # Lines per list in the email: a team of thousands made digests of half a megabyte,
@@ -75,6 +76,8 @@ class Digest:
     waiting: list[Submission]
     now: datetime
     partners: list[PartnerMisses] = field(default_factory=list)
+    # The sponsor's recruits who keep hand-ins waiting over a week (coach the coach).
+    coaching: list[Standing] = field(default_factory=list)
 
     @property
     def backlog(self) -> list[Submission]:
@@ -84,7 +87,7 @@ class Digest:
     def has_news(self) -> bool:
         """A stalled recruit, a review backlog or a missed partner check-in makes a digest
         worth sending; fresh waiting reviews alone do not (the hand-in emails told of them)."""
-        return bool(self.stalled or self.backlog or self.partners)
+        return bool(self.stalled or self.backlog or self.partners or self.coaching)
 
 
 @dataclass
@@ -118,10 +121,29 @@ def digest_key(sponsor_id: int, week_start: date) -> str:
 def digest_for(session: Session, sponsor: User, now: datetime) -> Digest:
     """This week's digest of one sponsor (for the preview page)."""
     week_start, _due = local_week(sponsor, now)
-    stalled = stalled_by_sponsor(session, now, [sponsor])[sponsor.id]
+    recruits = by_sponsor(session, now, [sponsor], team=True)[sponsor.id]
     waiting = waiting_by_sponsor(session, [sponsor.id])[sponsor.id]
     misses = partner_misses(session, [sponsor.id], now)[sponsor.id]
-    return Digest(sponsor, week_start, stalled, waiting, now, misses)
+    return _digest(sponsor, week_start, recruits, waiting, now, misses)
+
+
+def _digest(
+    sponsor: User,
+    week_start: date,
+    recruits: list[Standing],
+    waiting: list[Submission],
+    now: datetime,
+    misses: list[PartnerMisses],
+) -> Digest:
+    return Digest(
+        sponsor,
+        week_start,
+        stalled_only(recruits),
+        waiting,
+        now,
+        misses,
+        needs_coaching([r for r in recruits if r.facts.archived_at is None], now),
+    )
 
 
 _Recruit = aliased(User, name="digest_recruit")
@@ -129,7 +151,8 @@ _Recruit = aliased(User, name="digest_recruit")
 
 def recipients(session: Session, now: datetime, after_id: int, limit: int) -> list[User]:
     """Who may get a digest, in id order, a batch at a time: anyone with a recruit, or
-    with a partnership that can have missed days in the week before `now`."""
+    with a partnership that can have missed days in the week before `now` (never someone
+    who left the business: archived people get no email)."""
     has_recruits = exists().where(_Recruit.sponsor_id == User.id)
     has_partner = exists().where(
         or_(Partnership.asker_id == User.id, Partnership.asked_id == User.id), current(now)
@@ -137,7 +160,7 @@ def recipients(session: Session, now: datetime, after_id: int, limit: int) -> li
     return list(
         session.scalars(
             select(User)
-            .where(User.id > after_id, or_(has_recruits, has_partner))
+            .where(User.id > after_id, User.archived_at.is_(None), or_(has_recruits, has_partner))
             .order_by(User.id)
             .limit(limit)
         )
@@ -211,6 +234,16 @@ def digest_email(digest: Digest) -> RenderedEmail:
         )
         for m in digest.partners
     ]
+    coaching = [
+        messages.DigestLine(
+            s.name,
+            "",
+            f"{s.facts.team_waiting} hand-in{'s' if s.facts.team_waiting != 1 else ''} waiting,"
+            f" the oldest {duration_since(s.facts.team_oldest_wait, digest.now)}",
+            absolute_url("dashboard.recruit", recruit_id=s.recruit_id),
+        )
+        for s in digest.coaching[:LIST_LIMIT]
+    ]
     return messages.digest_email(
         sponsor,
         digest.week_start,
@@ -219,6 +252,7 @@ def digest_email(digest: Digest) -> RenderedEmail:
         stalled_total=len(digest.stalled),
         waiting_total=len(digest.waiting),
         partners=partner_lines,
+        coaching=coaching,
     )
 
 
@@ -283,13 +317,13 @@ def _run_batch(
         else:  # pending, failed or claimed: this run may take it over if it is due
             take_over.append(message_id)
     fresh = [sponsor for sponsor, _week in due.values()]
-    stalled = stalled_by_sponsor(session, now, fresh)
+    recruits = by_sponsor(session, now, fresh, team=True)
     waiting = waiting_by_sponsor(session, [s.id for s in fresh])
     misses = partner_misses(session, [s.id for s in fresh], now)
     new_rows = []
     for key, (sponsor, week_start) in due.items():
-        digest = Digest(
-            sponsor, week_start, stalled[sponsor.id], waiting[sponsor.id], now, misses[sponsor.id]
+        digest = _digest(
+            sponsor, week_start, recruits[sponsor.id], waiting[sponsor.id], now, misses[sponsor.id]
         )
         if not digest.has_news:
             summary.skip(Skip.NOTHING_TO_REPORT)

@@ -252,7 +252,7 @@ def decide(
     title = _assignment_title(session, progress, changed.assignment_id)
     opened = opened_step(progress) if approved else None
     writes = [audit.entry(sponsor, str(status), recruit, f"“{title}”, attempt {changed.attempt}")]
-    if recruit.email_on_decision:
+    if recruit.email_on_decision and recruit.archived_at is None:
         notice = messages.decision_notice(
             recruit, title, approved=approved, feedback=feedback, opened_title=opened
         )

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, any_, bindparam, case, func, literal, select, true
+from sqlalchemy import Select, and_, any_, bindparam, case, func, literal, null, select, true
 from sqlalchemy.orm import Session, aliased
 
-from app.models import Assignment, CheckIn, Submission, SubmissionStatus, User
+from app.models import WAITING, Assignment, CheckIn, Submission, SubmissionStatus, User
 from app.models.sql import days_between, greatest
 from app.services.progress import unlock_time
 
@@ -90,6 +90,13 @@ class RecruitFacts:
     last_check_in_at: datetime | None
     last_check_in_outcome: str | None
     snooze_until: datetime | None
+    # Their own team, one level down (read only when asked: `recruit_facts(team=True)`):
+    # hand-ins waiting for this recruit's review and since when the oldest waits ("coach
+    # the coach"), and, for an archived recruit, how many people below them need a new
+    # sponsor (their recruits, and those of archived recruits of theirs, and so on).
+    team_waiting: int = 0
+    team_oldest_wait: datetime | None = None
+    team_unsponsored: int = 0
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,8 @@ def recruit_facts(
     session: Session,
     sponsor_ids: Sequence[int],
     recruit_id: int | None = None,
+    *,
+    team: bool = False,
 ) -> list[RecruitFacts]:
     """One row of facts per recruit of these sponsors, in a single statement.
 
@@ -289,6 +298,7 @@ def recruit_facts(
         .group_by(p.recruit_id)
         .cte("summary")
     )
+    team_columns, team_joins = _team_facts(recruit) if team else _NO_TEAM_FACTS
     current = aliased(Assignment, name="current_step")
     cur = progress.alias("cur")
     check_in = aliased(CheckIn, name="last_check_in")
@@ -326,6 +336,7 @@ def recruit_facts(
             check_in.happened_at.label("last_check_in_at"),
             check_in.outcome.label("last_check_in_outcome"),
             check_in.snooze_until,
+            *team_columns,
         )
         .select_from(recruit)
         .outerjoin(summary, summary.c.recruit_id == recruit.c.id)
@@ -340,12 +351,67 @@ def recruit_facts(
         .outerjoin(check_in, check_in.id == last_check_in)
         .order_by(recruit.c.id)
     )
+    for target, on in team_joins:
+        statement = statement.outerjoin(target, on)
     if tuple(statement.selected_columns.keys()) != _FIELDS:  # rows map onto the fields
         raise RuntimeError("recruit_facts columns and RecruitFacts fields differ")
     return [RecruitFacts(*row) for row in session.execute(statement)]
 
 
 _FIELDS = tuple(RecruitFacts.__dataclass_fields__)
+_NO_TEAM_FACTS = (
+    (
+        literal(0).label("team_waiting"),
+        null().label("team_oldest_wait"),
+        literal(0).label("team_unsponsored"),
+    ),
+    (),
+)
+
+
+def _team_facts(recruit):  # type: ignore[no-untyped-def]
+    """The columns and joins of each recruit's own team one level down: what waits for
+    their review, and (when they left) who below them has no active sponsor."""
+    waiting = (
+        select(
+            Submission.sponsor_id,
+            func.count().label("n"),
+            func.min(Submission.submitted_at).label("oldest"),
+        )
+        .where(WAITING, Submission.sponsor_id.in_(select(recruit.c.id)))
+        .group_by(Submission.sponsor_id)
+        .cte("team_waiting")
+    )
+    # People who left, from each archived recruit down through whoever else left.
+    departed = (
+        select(recruit.c.id.label("root_id"), recruit.c.id.label("id"))
+        .where(recruit.c.archived_at.is_not(None))
+        .cte("departed", recursive=True)
+    )
+    below, left = departed.alias("below"), aliased(User, name="left_too")
+    departed = departed.union(
+        select(below.c.root_id, left.id)
+        .join(left, left.sponsor_id == below.c.id)
+        .where(left.archived_at.is_not(None))
+    )
+    stranded = aliased(User, name="stranded")
+    unsponsored = (
+        select(departed.c.root_id, func.count().label("n"))
+        .join(stranded, stranded.sponsor_id == departed.c.id)
+        .where(stranded.archived_at.is_(None))
+        .group_by(departed.c.root_id)
+        .cte("unsponsored")
+    )
+    columns = (
+        func.coalesce(waiting.c.n, 0).label("team_waiting"),
+        waiting.c.oldest.label("team_oldest_wait"),
+        func.coalesce(unsponsored.c.n, 0).label("team_unsponsored"),
+    )
+    joins = (
+        (waiting, waiting.c.sponsor_id == recruit.c.id),
+        (unsponsored, unsponsored.c.root_id == recruit.c.id),
+    )
+    return columns, joins
 
 
 def _among(session: Session, column, ids: Select):  # type: ignore[no-untyped-def]
@@ -361,9 +427,14 @@ def _among(session: Session, column, ids: Select):  # type: ignore[no-untyped-de
 
 
 def standings(
-    session: Session, sponsor_ids: Sequence[int], now: datetime, recruit_id: int | None = None
+    session: Session,
+    sponsor_ids: Sequence[int],
+    now: datetime,
+    recruit_id: int | None = None,
+    *,
+    team: bool = False,
 ) -> list[Standing]:
-    return [standing_of(f, now) for f in recruit_facts(session, sponsor_ids, recruit_id)]
+    return [standing_of(f, now) for f in recruit_facts(session, sponsor_ids, recruit_id, team=team)]
 
 
 def stalled_only(items: Iterable[Standing]) -> list[Standing]:
@@ -398,6 +469,16 @@ def sponsor_batches(session: Session, size: int) -> Iterator[list[User]]:
     while batch := sponsors_with_recruits(session, after_id, size):
         yield batch
         after_id = batch[-1].id
+
+
+def by_sponsor(
+    session: Session, now: datetime, sponsors: Sequence[User], *, team: bool = False
+) -> dict[int, list[Standing]]:
+    """Every recruit's standing, per sponsor (one statement for all of them)."""
+    result: dict[int, list[Standing]] = {s.id: [] for s in sponsors}
+    for standing in standings(session, [s.id for s in sponsors], now, team=team):
+        result[standing.facts.sponsor_id].append(standing)
+    return result
 
 
 def stalled_by_sponsor(

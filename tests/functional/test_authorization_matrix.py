@@ -64,6 +64,9 @@ class Case:
     data: Callable[[World], dict] | None = None
     setup: Callable[[World], None] | None = None  # prepares a fresh world for this case
     variant: str = ""
+    # Roles that may see the owner's name (never their homework) in this case: the
+    # upline, once the owner's sponsor left and the owner needs a new sponsor.
+    names_owner_to: frozenset[str] = frozenset()
 
 
 def expect(anonymous: int | str, users: int | str, **roles: int | str) -> dict[str, int | str]:
@@ -168,6 +171,13 @@ def archive_second_track(w: World) -> None:
 
 def archive_owner(w: World) -> None:
     db.session.get(User, w.owner).archived_at = utcnow()
+    db.session.commit()
+
+
+def archive_sponsor(w: World) -> None:
+    """The owner's sponsor left: the owner (and the other recruit) need a new sponsor,
+    whom the upline can adopt."""
+    db.session.get(User, w.sponsor).archived_at = utcnow()
     db.session.commit()
 
 
@@ -469,6 +479,49 @@ ROUTES: dict[tuple[str, str], tuple[Case, ...]] = {
     ("tracks.archive_assignment", "POST"): (
         Case(step_url(2, "/archive"), SPONSOR_ONLY_ACTION, writes=only(SPONSOR)),
     ),
+    # Someone leaves: only the nearest active sponsor above adopts (services.team).
+    ("downline.stranded", "GET"): (
+        Case(
+            fixed("/downline/needs-a-sponsor"),
+            expect(LOGIN, 200),
+            setup=archive_sponsor,
+            names_owner_to=only(UPLINE),
+        ),
+        Case(
+            lambda w: f"/downline/needs-a-sponsor?from={w.sponsor}",
+            expect(LOGIN, 200),
+            setup=archive_sponsor,
+            names_owner_to=only(UPLINE),
+            variant="below one who left",
+        ),
+    ),
+    ("downline.adopt", "POST"): (
+        Case(
+            lambda w: f"/downline/people/{w.owner}/adopt",
+            # The sponsor who left is told the owner is already theirs (302, no change).
+            expect(LOGIN, 404, upline=302, sponsor=302),
+            writes=only(UPLINE),
+            setup=archive_sponsor,
+        ),
+        Case(
+            lambda w: f"/downline/people/{w.owner}/adopt",
+            expect(LOGIN, 404, sponsor=302),
+            variant="while their sponsor is active",
+        ),
+    ),
+    ("downline.adopt_all", "POST"): (
+        Case(
+            lambda w: f"/downline/departed/{w.sponsor}/adopt-all",
+            expect(LOGIN, 404, upline=302),
+            writes=only(UPLINE),
+            setup=archive_sponsor,
+        ),
+        Case(
+            lambda w: f"/downline/departed/{w.sponsor}/adopt-all",
+            expect(LOGIN, 404),
+            variant="while they are active",
+        ),
+    ),
     ("tracks.restore_assignment", "POST"): (
         Case(
             lambda w: f"/assignments/{w.archived_step}/restore",
@@ -529,7 +582,10 @@ def check_case(app, endpoint: str, method: str, case: Case) -> list[str]:  # typ
             problems.append(f"{where}: should have changed the database, changed nothing")
         if role not in case.writes and before != after:
             problems.append(f"{where}: must change nothing, changed {difference(before, after)}")
-        if role in OUTSIDERS and (leaked := _leaks(world, response)):
+        leaked = _leaks(world, response)
+        if role in case.names_owner_to:
+            leaked = [whose for whose in leaked if whose != "the owner's name"]
+        if role in OUTSIDERS and leaked:
             problems.append(f"{where}: the response shows {', '.join(leaked)}")
         if before != after:
             world = None

@@ -4,7 +4,9 @@ data alone)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html import unescape
 
 from sqlalchemy import func, select
 
@@ -184,3 +186,19 @@ def test_the_demo_has_a_mastermind_group_with_history_and_a_coming_meeting(runne
     auth.login(people["willing"].email, "willing-demo-password")
     assert client.get(f"/groups/{group.id}").status_code == 404
     assert client.get(f"/groups/{group.id}/meetings/{coming.index}").status_code == 404
+
+
+def test_the_demo_team_has_levels_below_dana_a_sponsor_to_coach_and_people_to_adopt(
+    runner, client, auth
+):
+    people = seeded(runner)
+    assert people["third"].sponsor_id == people["grow"].id  # three levels below Dana
+    assert people["grow"].sponsor_id == people["finished"].id
+    auth.login(people["sponsor"].email, "willing-demo-password")
+    page = " ".join(re.sub(r"<[^>]+>", " ", unescape(client.get("/").text)).split())
+    assert "Len Left left: 2 people need a new sponsor." in page.replace(" .", ".")
+    assert "Fiona Finished has 1 hand-in waiting, the oldest waiting 10 days." in page.replace(
+        " .", "."
+    )
+    listing = client.get("/downline/needs-a-sponsor").text
+    assert "Kai Kept" in listing and "Lou Loose" in listing

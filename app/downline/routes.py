@@ -1,0 +1,58 @@
+"""Adopting the people stranded when someone with recruits left. Only the nearest active
+sponsor above sees them (services.team); any other id is a 404."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.downline import bp
+from app.extensions import db
+from app.forms_common import ConfirmForm, page_number
+from app.services import team
+from app.services.errors import InvalidTransition
+
+
+@bp.route("/needs-a-sponsor")
+@login_required
+def stranded():
+    root_id = request.args.get("from", type=int)
+    found = team.stranded(
+        db.session,
+        current_user,
+        root_id=root_id,
+        page=page_number(),
+        per_page=current_app.config["PAGE_SIZE"],
+    )
+    return render_template(
+        "downline/stranded.html", found=found, root_id=root_id, confirm_form=ConfirmForm()
+    )
+
+
+@bp.route("/people/<id:recruit_id>/adopt", methods=["POST"])
+@login_required
+def adopt(recruit_id: int):
+    if ConfirmForm().validate_on_submit():
+        try:
+            recruit = team.adopt(db.session, current_user, recruit_id)
+        except InvalidTransition as exc:
+            flash(str(exc), "error")
+        else:
+            flash(
+                f"{recruit.name} is on your team now: their waiting hand-ins wait for you.",
+                "success",
+            )
+            return redirect(url_for("dashboard.recruit", recruit_id=recruit.id))
+    return redirect(url_for("downline.stranded"))
+
+
+@bp.route("/departed/<id:root_id>/adopt-all", methods=["POST"])
+@login_required
+def adopt_all(root_id: int):
+    if ConfirmForm().validate_on_submit():
+        moved = team.adopt_all(db.session, current_user, root_id)
+        flash(
+            f"{moved} {'person is' if moved == 1 else 'people are'} on your team now.",
+            "success",
+        )
+    return redirect(url_for("dashboard.team"))
