@@ -179,6 +179,19 @@ def register(app: Flask) -> None:
 
         click.echo(run_group_reminders(db.session, as_of or utcnow()).line())
 
+    team_commands = click.Group("team", help="The whole team: nudges.")
+    app.cli.add_command(team_commands)
+
+    @team_commands.command("nudge")
+    @click.option("--as-of", "as_of", type=AsOf(), help="Act as if it were this time.")
+    def team_nudge(as_of: datetime | None) -> None:
+        """Record the automatic nudges due now (recruits silent on an open step for their
+        sponsor's number of days), at most one per step (the mail worker sends them):
+        run it every hour."""
+        from app.services.nudges import run_nudges
+
+        click.echo(run_nudges(db.session, as_of or utcnow()).line())
+
     @mail.command("status")
     def mail_status() -> None:
         """How many messages wait, failed or were sent, by kind."""

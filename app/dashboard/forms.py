@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from app.forms_common import AppForm, strip, timezone_field
 from app.models import CheckInChannel, CheckInOutcome
 from app.services.dashboard import SORTS
+from app.services.nudges import DEFAULT_WORDING, WORDING_MAX
 from app.services.standing import STATUS_LABELS
 from app.services.timeline import CHANNELS
 
@@ -141,6 +142,24 @@ class SettingsForm(AppForm):
         "Remind me by email the day before a mastermind meeting if my update isn't in"
     )
     email_group_summaries = BooleanField("Email me each mastermind meeting's summary")
+    email_nudges = BooleanField("Let my sponsor's gentle nudges reach me by email")
+    nudges_on = BooleanField(
+        "Nudge my recruits automatically when they go quiet on an open step",
+        description="One email per step, in your name, at most.",
+    )
+    nudge_after_days = IntegerField(
+        "Nudge after this many silent days",
+        validators=[
+            DataRequired("Enter a number of days from 1 to 60."),
+            NumberRange(min=1, max=60, message="Enter a number of days from 1 to 60."),
+        ],
+    )
+    nudge_wording = TextAreaField(
+        "Your words in the nudge",
+        description="Empty: the default, “" + DEFAULT_WORDING + "”",
+        filters=[strip],
+        validators=[Length(max=WORDING_MAX, message=f"Keep it under {WORDING_MAX:,} characters.")],
+    )
 
     def reminder_minute(self, stored: int) -> int:
         """The reminder time as a minute of the day (left empty: as it was)."""

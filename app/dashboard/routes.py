@@ -14,7 +14,7 @@ from app.dashboard.forms import CheckInForm, FilterForm, SettingsForm
 from app.extensions import db
 from app.forms_common import ConfirmForm, form_status, is_safe_next, page_number
 from app.models import utcnow
-from app.services import accounts, audit, checkins, group_views
+from app.services import accounts, audit, checkins, group_views, nudges
 from app.services.dashboard import (
     build_dashboard,
     dashboard_csv,
@@ -205,6 +205,20 @@ def archive(recruit_id: int):
     return redirect(url_for("dashboard.recruit", recruit_id=recruit.id))
 
 
+@bp.route("/recruits/<id:recruit_id>/nudge", methods=["POST"])
+@login_required
+def nudge(recruit_id: int):
+    recruit = _own_recruit(recruit_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            nudges.nudge_now(db.session, current_user, recruit.id, utcnow())
+        except InvalidTransition as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Nudge sent to {recruit.name}, in your name.", "success")
+    return redirect(url_for("dashboard.recruit", recruit_id=recruit.id, _anchor="nudge"))
+
+
 @bp.route("/recruits/<id:recruit_id>/restore", methods=["POST"])
 @login_required
 def restore(recruit_id: int):
@@ -238,6 +252,10 @@ def settings():
             email_on_partner_renewal=form.email_on_partner_renewal.data,
             email_group_reminders=form.email_group_reminders.data,
             email_group_summaries=form.email_group_summaries.data,
+            email_nudges=form.email_nudges.data,
+            nudges_on=form.nudges_on.data,
+            nudge_after_days=form.nudge_after_days.data,
+            nudge_wording=form.nudge_wording.data or "",
         )
         flash("Settings saved.", "success")
         return redirect(url_for("dashboard.settings"))

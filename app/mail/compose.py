@@ -128,14 +128,21 @@ def build_message(
     *,
     unsubscribe_link: str | None = None,
     message_id: str | None = None,
+    on_behalf_of: tuple[str, str] | None = None,
 ) -> Message:
     """multipart/alternative: plain text and HTML, UTF-8, quoted-printable, CRLF.
+
+    `on_behalf_of` (name, address): a message written in a person's name comes from
+    "Name via Willing" (our own address, so it passes SPF and DMARC) with a Reply-To to
+    them.
 
     Headers are not folded, so the unsubscribe link stays one URL (RFC 5322 allows
     998 characters a line).
     """
     sender_name, sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
     to_address = wire_address(to_address)
+    if on_behalf_of is not None:
+        sender_name = f"{on_behalf_of[0]} via {sender_name or 'Willing'}"
     headers = [
         ("Subject", _header(rendered.subject)),
         ("From", _address(sender_name, sender)),
@@ -143,6 +150,8 @@ def build_message(
         ("Date", formatdate(localtime=False)),
         ("Message-ID", message_id or make_msgid(domain=mail_domain())),
     ]
+    if on_behalf_of is not None:
+        headers.append(("Reply-To", _address(on_behalf_of[0], wire_address(on_behalf_of[1]))))
     if unsubscribe_link is not None:
         headers += [
             ("List-Unsubscribe", f"<{unsubscribe_link}>"),

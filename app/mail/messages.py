@@ -59,6 +59,26 @@ def decision_notice(
     )
 
 
+def nudge(sponsor: User, recruit: User, title: str, wording: str) -> Message:
+    """To a recruit quiet on an open step: a few words in their sponsor's name (From
+    "Dana via Willing", Reply-To Dana), the step, and the way to it."""
+    rendered = render_email(
+        "nudge",
+        sponsor=sponsor,
+        recruit=recruit,
+        title=title,
+        wording=wording,
+        homework_url=absolute_url("homework.track"),
+    )
+    return build_message(
+        recruit.name,
+        recruit.email,
+        rendered,
+        unsubscribe_link=unsubscribe_link(recruit.id, EmailKind.NUDGE),
+        on_behalf_of=(sponsor.name, sponsor.email),
+    )
+
+
 def join_notice(sponsor: User, recruit: User, *, has_homework: bool) -> Message:
     """To the sponsor: someone joined through their invite link (and whether they have
     homework yet: without a default track with a step, the sponsor's move)."""

@@ -21,6 +21,7 @@ class EmailKind:
     PARTNER_RENEWAL = "partner_renewal"
     GROUP_REMINDER = "group_reminder"
     GROUP_SUMMARY = "group_summary"
+    NUDGE = "nudge"
     PREFERENCE = {
         DIGEST: "email_digest",
         HAND_IN: "email_on_hand_in",
@@ -32,6 +33,7 @@ class EmailKind:
         PARTNER_RENEWAL: "email_on_partner_renewal",
         GROUP_REMINDER: "email_group_reminders",
         GROUP_SUMMARY: "email_group_summaries",
+        NUDGE: "email_nudges",
     }
     # The outbox kinds (MessageKind) each preference covers.
     MESSAGES = {
@@ -45,6 +47,7 @@ class EmailKind:
         PARTNER_RENEWAL: ("partner_renewal",),
         GROUP_REMINDER: ("group_reminder",),
         GROUP_SUMMARY: ("group_summary",),
+        NUDGE: ("nudge",),
     }
     LABEL = {
         DIGEST: "the weekly digest",
@@ -57,6 +60,7 @@ class EmailKind:
         PARTNER_RENEWAL: "emails about renewing your partnerships",
         GROUP_REMINDER: "reminders to post your mastermind update",
         GROUP_SUMMARY: "mastermind meeting summaries",
+        NUDGE: "gentle nudges from your sponsor when a step has been quiet",
     }
 
 

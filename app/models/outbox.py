@@ -43,6 +43,8 @@ class MessageKind(enum.StrEnum):
     GROUP_INVITATION = "group_invitation"  # the host invites someone to join
     GROUP_REMINDER = "group_reminder"  # 24 hours before a meeting, no update yet
     GROUP_SUMMARY = "group_summary"  # the host recorded the meeting's notes
+    # The whole team.
+    NUDGE = "nudge"  # to a recruit silent on an open step, in their sponsor's name
 
 
 # The rows a sender may take once due_at has come: waiting, failed, or claimed by a

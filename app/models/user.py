@@ -7,7 +7,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, true
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -17,6 +25,7 @@ if TYPE_CHECKING:
 
 DEFAULT_STALL_THRESHOLD_DAYS = 7
 DEFAULT_PARTNER_REMINDER_MINUTE = 9 * 60
+DEFAULT_NUDGE_AFTER_DAYS = 3
 
 
 def normalize_email(email: str) -> str:
@@ -38,6 +47,7 @@ class User(UserMixin, Base):
         CheckConstraint(
             "partner_reminder_minute BETWEEN 0 AND 1439", name="partner_reminder_minute_in_range"
         ),
+        CheckConstraint("nudge_after_days BETWEEN 1 AND 60", name="nudge_after_days_in_range"),
         # The key submissions.sponsor_id is checked against (a recruit and their sponsor).
         UniqueConstraint("id", "sponsor_id", name="uq_users_id_sponsor_id"),
     )
@@ -81,6 +91,15 @@ class User(UserMixin, Base):
     # Mastermind groups: the reminder 24 hours before a meeting, the host's summary.
     email_group_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_group_summaries: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Nudges (services.nudges), as a sponsor: the gentle email to a recruit silent this
+    # many days on an open step (at most one per step; off: none), in the sponsor's own
+    # wording (empty: the default). As a recruit: whether nudges reach them at all.
+    nudges_on: Mapped[bool] = mapped_column(default=True, server_default=true())
+    nudge_after_days: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_NUDGE_AFTER_DAYS, server_default="3"
+    )
+    nudge_wording: Mapped[str] = mapped_column(Text, default="", server_default="")
+    email_nudges: Mapped[bool] = mapped_column(default=True, server_default=true())
     # The private calendar feed's key (None: no feed, or revoked).
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Optional, as typed (for tap-to-call and text on the sponsor's page of this recruit).

@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.mail import messages, outbox
 from app.mail.unsubscribe import EmailKind
 from app.models import AuditAction, MessageKind, User, normalize_email, utcnow
+from app.models.user import DEFAULT_NUDGE_AFTER_DAYS
 from app.services import audit, sessions, throttle, tracks
 from app.services.errors import EmailTaken, InvalidResetLink, InviteInvalid
 
@@ -168,6 +169,10 @@ def update_settings(
     email_on_partner_renewal: bool,
     email_group_reminders: bool = True,
     email_group_summaries: bool = True,
+    email_nudges: bool = True,
+    nudges_on: bool = True,
+    nudge_after_days: int = DEFAULT_NUDGE_AFTER_DAYS,
+    nudge_wording: str = "",
 ) -> None:
     """The user's settings: stall threshold, weekly email day, time zone, which emails
     (and when, locally, a partner reminder comes: a minute of the day)."""
@@ -186,6 +191,10 @@ def update_settings(
         "email_on_partner_renewal": email_on_partner_renewal,
         "email_group_reminders": email_group_reminders,
         "email_group_summaries": email_group_summaries,
+        "email_nudges": email_nudges,
+        "nudges_on": nudges_on,
+        "nudge_after_days": nudge_after_days,
+        "nudge_wording": nudge_wording.strip(),
     }
     changed = [f"{k}: {getattr(user, k)} → {v}" for k, v in wanted.items() if getattr(user, k) != v]
     for kind, preference in EmailKind.PREFERENCE.items():

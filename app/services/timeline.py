@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import Assignment, CheckIn, Submission, SubmissionStatus, User
+from app.services.nudges import nudges_of
 from app.services.progress import compute_progress
 
 CHANNELS = {
@@ -29,14 +30,15 @@ OUTCOMES = {
 @dataclass(frozen=True)
 class Event:
     at: datetime
-    kind: str  # joined, enrolled, handed_in, approved, changes_requested, unlocked, check_in
+    # joined, enrolled, handed_in, approved, changes_requested, unlocked, check_in, nudge
+    kind: str
     text: str
     detail: str = ""
     submission_id: int | None = None
 
 
 def timeline(session: Session, recruit: User) -> list[Event]:
-    """Newest first, in three statements whatever the history's length."""
+    """Newest first, in four statements whatever the history's length."""
     events = [Event(recruit.created_at, "joined", "Joined the team")]
     if recruit.archived_at is not None:
         events.append(Event(recruit.archived_at, "archived", "Archived (left the business)"))
@@ -84,6 +86,17 @@ def timeline(session: Session, recruit: User) -> list[Event]:
         )
     if recruit.enrolled_at is not None and recruit.track is not None:
         events.append(Event(recruit.enrolled_at, "enrolled", f"Started “{recruit.track.name}”"))
+    for nudge in nudges_of(session, recruit):
+        how = "automatic, after silent days" if nudge.automatic else "nudge now"
+        events.append(
+            Event(
+                nudge.at,
+                "nudge",
+                f"Nudged by email ({how})"
+                + (" — not sent: they turned nudges off" if nudge.status == "cancelled" else ""),
+                nudge.subject,
+            )
+        )
     return sorted(events, key=lambda e: e.at, reverse=True)
 
 

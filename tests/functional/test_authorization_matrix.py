@@ -397,6 +397,14 @@ ROUTES: dict[tuple[str, str], tuple[Case, ...]] = {
     ("dashboard.archive", "POST"): (
         Case(owner_url("/archive"), SPONSOR_ONLY_ACTION, writes=only(SPONSOR)),
     ),
+    ("dashboard.nudge", "POST"): (
+        Case(
+            owner_url("/nudge"),
+            SPONSOR_ONLY_ACTION,
+            writes=only(SPONSOR),
+            setup=lambda w: decide_submission(w, SubmissionStatus.CHANGES_REQUESTED, "More."),
+        ),
+    ),
     ("dashboard.restore", "POST"): (
         Case(owner_url("/restore"), SPONSOR_ONLY_ACTION, writes=only(SPONSOR), setup=archive_owner),
     ),

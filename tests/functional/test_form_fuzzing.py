@@ -908,6 +908,10 @@ def test_settings_form(app):
         email_on_partner_check_in=CHECKBOX,
         email_on_partner_request=CHECKBOX,
         email_on_partner_renewal=CHECKBOX,
+        nudges_on=CHECKBOX,
+        nudge_after_days=values("3", "1", "60", junk=NUMBER_LIKE),
+        nudge_wording=values("", "  Ten minutes today?  ", junk=TEXT),
+        email_nudges=CHECKBOX,
     )
 
     @fuzz("settings")
@@ -945,6 +949,8 @@ def test_settings_form(app):
                 person.email_on_partner_check_in,
                 person.email_on_partner_request,
                 person.email_on_partner_renewal,
+                person.nudges_on,
+                person.email_nudges,
             ) == tuple(
                 checked(body, name)
                 for name in (
@@ -952,8 +958,12 @@ def test_settings_form(app):
                     "email_on_partner_check_in",
                     "email_on_partner_request",
                     "email_on_partner_renewal",
+                    "nudges_on",
+                    "email_nudges",
                 )
             )
+            assert person.nudge_after_days == int(sent(body, "nudge_after_days", strip=True))
+            assert person.nudge_wording == (sent(body, "nudge_wording", strip=True) or "")
 
     post()
 
@@ -1048,6 +1058,9 @@ ONE_BUTTON_FORMS = {
     "delete track": (SPONSOR, lambda w: f"/tracks/{unused_track(w)}/delete"),
     "delete saved feedback": (SPONSOR, lambda w: f"/review/feedback/{w.snippet}/delete"),
     "new invite link": (OWNER, lambda _w: "/invite/regenerate"),
+    "nudge now": (SPONSOR, lambda w: f"/recruits/{w.owner}/nudge"),
+    "adopt": (SPONSOR, lambda w: f"/downline/people/{w.owner}/adopt"),
+    "adopt all": (SPONSOR, lambda w: f"/downline/departed/{w.owner}/adopt-all"),
     "log out": (OWNER, lambda _w: "/logout"),
 }
 
@@ -1140,6 +1153,9 @@ FUZZED_POST_ROUTES = {
     "auth.logout",
     "review.saved_feedback",
     "review.delete_saved_feedback",
+    "dashboard.nudge",
+    "downline.adopt",
+    "downline.adopt_all",
 }
 
 
@@ -1271,6 +1287,9 @@ FORM_ROUTES = {
             "email_on_hand_in": "y",
             "email_on_decision": "y",
             "email_on_join": "y",
+            "nudges_on": "y",
+            "nudge_after_days": "4",
+            "nudge_wording": "How is it going?",
         },
     ),
     "saved feedback": FormRoute(SPONSOR, lambda _w: "/review/feedback", {"text": "Good."}),
