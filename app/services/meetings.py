@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,26 +82,24 @@ class Answers:
 
 
 def _meeting_row(session: Session, group: MastermindGroup, occurrence: Meeting) -> GroupMeeting:
-    """The meeting's row, made on first use (two first uses at once: one row)."""
-    found = session.scalar(
+    """The meeting's row, made on first use (two first uses at once: one row), as part
+    of the caller's transaction: INSERT ... ON CONFLICT DO NOTHING, then read it. (A
+    SAVEPOINT would not do on SQLite: with no write before it, pysqlite has begun no
+    transaction, so releasing the savepoint committed the row, and a request refused
+    after it left a meeting row behind.)"""
+    dialect_insert = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    session.execute(
+        dialect_insert(GroupMeeting.__table__)
+        .values(group_id=group.id, starts_at=occurrence.starts_at)
+        .on_conflict_do_nothing(index_elements=["group_id", "starts_at"])
+    )
+    return session.scalars(
         select(GroupMeeting).where(
             GroupMeeting.group_id == group.id, GroupMeeting.starts_at == occurrence.starts_at
         )
-    )
-    if found is not None:
-        return found
-    row = GroupMeeting(group_id=group.id, starts_at=occurrence.starts_at)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return session.scalar(
-            select(GroupMeeting).where(
-                GroupMeeting.group_id == group.id,
-                GroupMeeting.starts_at == occurrence.starts_at,
-            )
-        )  # type: ignore[return-value]
-    return row
+    ).one()
 
 
 def occurrence(group: MastermindGroup, index: int) -> Meeting:

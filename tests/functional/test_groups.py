@@ -273,3 +273,26 @@ def test_a_member_id_beyond_the_databases_range_is_refused_not_a_500(client, aut
             or ("Choose another current member" in text(response))
         )
     assert groups.member_count(db.session, group.id) == 3
+
+
+def test_a_refused_update_leaves_no_meeting_row_behind(client, auth) -> None:
+    """The coming meeting's row is made on first use; an update refused after that (here:
+    "editing" an update that doesn't exist) must not leave the row written. On SQLite a
+    savepoint released before any write committed it (found by the update form's fuzzer)."""
+    from app.models import GroupMeeting
+
+    group, (_host, ann, _bob) = started_group(3)
+    before = db.session.scalar(select(func.count()).select_from(GroupMeeting))
+    auth.login(ann)
+    response = client.post(
+        f"/groups/{group.id}/update",
+        data={
+            "successes": "Booked two",
+            "editing": "26927",
+            "csrf_token": token_of(client, f"/groups/{group.id}/update"),
+        },
+    )
+    assert response.status_code == 400
+    assert "That update is for a meeting that has started" in text(response)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(GroupMeeting)) == before
