@@ -179,8 +179,34 @@ def register(app: Flask) -> None:
 
         click.echo(run_group_reminders(db.session, as_of or utcnow()).line())
 
-    team_commands = click.Group("team", help="The whole team: nudges.")
+    team_commands = click.Group("team", help="The whole team: the roll-up, nudges.")
     app.cli.add_command(team_commands)
+
+    @team_commands.command("rollup")
+    @click.option("--sponsor", "sponsor_email", required=True, help="Whose team (email).")
+    @click.option("--as-of", "as_of", type=AsOf(), help="Evaluate at this time instead of now.")
+    @click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+    )
+    def team_rollup(sponsor_email: str, as_of: datetime | None, output_format: str) -> None:
+        """Every level of a sponsor's team in counts: a line per first-level recruit who
+        sponsors others (their whole team and their reviewing), and the totals."""
+        from app.services.accounts import find_by_email
+        from app.services.rollup import rollup, rollup_rows
+
+        sponsor = find_by_email(db.session, sponsor_email)
+        if sponsor is None:
+            raise click.ClickException(f"No account with the email {sponsor_email}.")
+        found = rollup(db.session, sponsor, as_of or utcnow(), per_page=10**9)
+        rows = rollup_rows(found)
+        if output_format == "json":
+            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        else:
+            _print_rows(rows, "table", ROLLUP_COLUMNS)
 
     @team_commands.command("nudge")
     @click.option("--as-of", "as_of", type=AsOf(), help="Act as if it were this time.")
@@ -206,6 +232,18 @@ def register(app: Flask) -> None:
 
 
 COLUMNS = ["sponsor", "recruit", "current_assignment", "days_idle", "last_check_in"]
+ROLLUP_COLUMNS = [
+    "sponsor",
+    "people",
+    "willing",
+    "slow",
+    "stalled",
+    "finished",
+    "waiting_on_sponsor",
+    "hand_ins_waiting",
+    "oldest_wait_days",
+    "median_decision_hours",
+]
 DUE_COLUMNS = ["partnership", "person", "partner", "day", "state", "deadline"]
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.extensions import db
-from app.services.durations import duration_since
+from app.services.durations import duration_since, duration_words
 from app.services.markdown import render_markdown
 from app.services.partner_views import TEMPLATE_FILTERS
 from app.services.people import dial_string, zone_named
@@ -61,6 +61,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["PREVIEW_IMAGE_TYPES"] = PREVIEW_IMAGE_TYPES
     app.jinja_env.globals["menu_of"] = lambda user: menu_of(db.session, user)
     app.add_template_filter(duration_since, "since")
+    app.add_template_filter(duration_words, "duration")
     app.add_template_filter(render_markdown, "markdown")
     for name, function in TEMPLATE_FILTERS.items():
         app.add_template_filter(function, name)

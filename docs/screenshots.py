@@ -96,6 +96,13 @@ def main() -> int:
             group.get_by_role("heading", name="Hot seat", exact=True).wait_for()
             group.screenshot(path=OUT / "meeting-page.png")
 
+            whole_team = browser.new_page(viewport={"width": 1280, "height": 800})
+            log_in(whole_team, base, logins["Sponsor (reviews homework)"])
+            whole_team.goto(f"{base}/")
+            whole_team.get_by_role("link", name="See your whole team, every level").click()
+            whole_team.get_by_role("heading", name="Your whole team").wait_for()
+            whole_team.screenshot(path=OUT / "rollup-page.png")
+
             phone = browser.new_page(viewport=PHONE, device_scale_factor=2)
             log_in(phone, base, logins["Sponsor (reviews homework)"])
             phone.goto(f"{base}/")
@@ -108,6 +115,7 @@ def main() -> int:
         "review-page",
         "dashboard-phone",
         "partnership-page",
+        "rollup-page",
         "meeting-page",
     ):
         print(OUT / f"{name}.png")

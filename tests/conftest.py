@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -267,3 +268,29 @@ def count_queries() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def at_once(app, work: Callable[[], object], times: int = 2) -> tuple[list, list]:  # type: ignore[no-untyped-def]
+    """Run `work` in `times` threads released together, each with its own app context and
+    session; (what each returned, what each raised). On SQLite a second writer may time
+    out (one writer at a time): the caller skips then, PostgreSQL being the real case."""
+    barrier = threading.Barrier(times)
+    results: list = []
+    errors: list = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(work())
+            except Exception as error:  # noqa: BLE001 - the caller reports it
+                errors.append(error)
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results, errors

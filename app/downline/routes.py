@@ -1,5 +1,6 @@
-"""Adopting the people stranded when someone with recruits left. Only the nearest active
-sponsor above sees them (services.team); any other id is a 404."""
+"""The whole team below the first level: the roll-up of every level and its drill-down
+(services.rollup), and adopting the people stranded when someone with recruits left
+(services.team). Ids outside one's own downline are a 404."""
 
 from __future__ import annotations
 
@@ -9,8 +10,34 @@ from flask_login import current_user, login_required
 from app.downline import bp
 from app.extensions import db
 from app.forms_common import ConfirmForm, page_number
+from app.models import utcnow
+from app.services import rollup as team_rollup
 from app.services import team
 from app.services.errors import InvalidTransition
+
+
+@bp.route("/")
+@login_required
+def rollup():
+    return _rollup(None)
+
+
+@bp.route("/<id:person_id>")
+@login_required
+def drill(person_id: int):
+    return _rollup(person_id)
+
+
+def _rollup(root_id: int | None):  # type: ignore[no-untyped-def]
+    found = team_rollup.rollup(
+        db.session,
+        current_user,
+        utcnow(),
+        root_id=root_id,
+        page=page_number(),
+        per_page=current_app.config["PAGE_SIZE"],
+    )
+    return render_template("downline/rollup.html", rollup=found, now=found.now)
 
 
 @bp.route("/needs-a-sponsor")

@@ -83,6 +83,8 @@ class Dashboard:
     coaching: list[Standing] = field(default_factory=list)
     # Recruits who left with people below them that now need a new sponsor.
     departed: list[Standing] = field(default_factory=list)
+    # How many of the sponsor's recruits sponsor others (the roll-up has their teams).
+    sponsoring: int = 0
 
     def partner_of(self, recruit_id: int) -> PartnerSummary:
         return self.partners.get(recruit_id, NO_PARTNER)
@@ -166,6 +168,7 @@ def build_dashboard(
         partners=summaries(session, [s.recruit_id for s in shown], now),
         coaching=team.needs_coaching(active, now),
         departed=team.departed_with_team(everyone),
+        sponsoring=sum(1 for s in everyone if s.facts.team_recruits),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from app.models import utcnow
 
@@ -11,7 +11,12 @@ def duration_since(value: datetime | None, now: datetime | None = None) -> str:
     """'3 days', '5 hours', '12 minutes': how long ago, in the largest whole unit."""
     if value is None:
         return ""
-    seconds = max(0, int(((now or utcnow()) - value.astimezone(UTC)).total_seconds()))
+    return duration_words((now or utcnow()) - value.astimezone(UTC))
+
+
+def duration_words(length: timedelta) -> str:
+    """'3 days', '5 hours', '12 minutes': a length of time in its largest whole unit."""
+    seconds = max(0, int(length.total_seconds()))
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             count = seconds // size

@@ -97,6 +97,7 @@ class RecruitFacts:
     team_waiting: int = 0
     team_oldest_wait: datetime | None = None
     team_unsponsored: int = 0
+    team_recruits: int = 0  # their own recruits (archived or not)
 
 
 @dataclass(frozen=True)
@@ -364,6 +365,7 @@ _NO_TEAM_FACTS = (
         literal(0).label("team_waiting"),
         null().label("team_oldest_wait"),
         literal(0).label("team_unsponsored"),
+        literal(0).label("team_recruits"),
     ),
     (),
 )
@@ -402,14 +404,23 @@ def _team_facts(recruit):  # type: ignore[no-untyped-def]
         .group_by(departed.c.root_id)
         .cte("unsponsored")
     )
+    own = aliased(User, name="own_recruit")
+    recruits = (
+        select(own.sponsor_id, func.count().label("n"))
+        .where(own.sponsor_id.in_(select(recruit.c.id)))
+        .group_by(own.sponsor_id)
+        .cte("team_recruits")
+    )
     columns = (
         func.coalesce(waiting.c.n, 0).label("team_waiting"),
         waiting.c.oldest.label("team_oldest_wait"),
         func.coalesce(unsponsored.c.n, 0).label("team_unsponsored"),
+        func.coalesce(recruits.c.n, 0).label("team_recruits"),
     )
     joins = (
         (waiting, waiting.c.sponsor_id == recruit.c.id),
         (unsponsored, unsponsored.c.root_id == recruit.c.id),
+        (recruits, recruits.c.sponsor_id == recruit.c.id),
     )
     return columns, joins
 

@@ -157,9 +157,7 @@ def adopt(session: Session, adopter: User, recruit_id: int, now: datetime | None
         session.rollback()
         raise InvalidTransition(f"{found[0].name} was adopted a moment ago: nothing to do.")
     session.commit()
-    recruit = session.get(User, recruit_id)
-    assert recruit is not None  # noqa: S101 - just moved under the adopter
-    return recruit
+    return session.get_one(User, recruit_id)
 
 
 def adopt_all(session: Session, adopter: User, root_id: int, now: datetime | None = None) -> int:

@@ -99,6 +99,10 @@ def owner_url(suffix: str = "") -> Callable[[World], str]:
     return lambda w: f"/recruits/{w.owner}{suffix}"
 
 
+def owner_url_at(prefix: str) -> Callable[[World], str]:
+    return lambda w: f"{prefix}{w.owner}"
+
+
 def registration(_w: World) -> dict:
     return {
         "name": "Nina Newcomer",
@@ -486,6 +490,16 @@ ROUTES: dict[tuple[str, str], tuple[Case, ...]] = {
     ),
     ("tracks.archive_assignment", "POST"): (
         Case(step_url(2, "/archive"), SPONSOR_ONLY_ACTION, writes=only(SPONSOR)),
+    ),
+    # The roll-up: one's own team; the drill-down only into a sponsor of one's downline.
+    ("downline.rollup", "GET"): (Case(fixed("/downline/"), expect(LOGIN, 200)),),
+    ("downline.drill", "GET"): (
+        Case(lambda w: f"/downline/{w.sponsor}", expect(LOGIN, 404, upline=200, sponsor=200)),
+        Case(
+            owner_url_at("/downline/"),
+            expect(LOGIN, 404, owner=200),  # one's own id is one's own roll-up
+            variant="someone who sponsors nobody",
+        ),
     ),
     # Someone leaves: only the nearest active sponsor above adopts (services.team).
     ("downline.stranded", "GET"): (

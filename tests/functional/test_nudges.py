@@ -5,7 +5,6 @@ now" on the recruit's page (at most once a day). Real SMTP; the clock is `--as-o
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import CheckIn, OutboxMessage, SubmissionStatus, User
 from app.services.nudges import DEFAULT_WORDING, run_nudges
-from tests.conftest import AuthActions, count_queries, deliver_mail, post_form
+from tests.conftest import AuthActions, at_once, count_queries, deliver_mail, post_form
 from tests.factories import CheckInFactory, SubmissionFactory, UserFactory, make_track
 from tests.smtp import parts
 
@@ -159,24 +158,7 @@ def test_two_runs_at_once_record_each_nudge_once(app):
     dana, _rita, track = team()
     for _ in range(4):
         UserFactory(sponsor=dana, track=track, enrolled_at=NOW - timedelta(days=4))
-    barrier = threading.Barrier(2)
-    reports, errors = [], []
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                reports.append(run_nudges(db.session, NOW))
-            except Exception as error:  # noqa: BLE001 - the test reports it
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    reports, errors = at_once(app, lambda: run_nudges(db.session, NOW))
     if errors and db.engine.dialect.name == "sqlite":
         pytest.skip(f"SQLite has one writer: {errors[0]}")  # PostgreSQL is the real case
     assert errors == []

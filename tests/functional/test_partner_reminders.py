@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
@@ -20,7 +19,7 @@ from app.extensions import db
 from app.models import MessageKind, OutboxMessage, Partnership, User
 from app.services import partners
 from app.services.partner_reminders import run_reminders
-from tests.conftest import count_queries, deliver_mail
+from tests.conftest import at_once, count_queries, deliver_mail
 from tests.factories import UserFactory, make_partnership
 from tests.smtp import parts
 
@@ -246,24 +245,7 @@ def test_two_runs_at_once_record_each_reminder_once(app):
     for _ in range(5):
         pair()
     moment = at("2026-03-06T09:00")
-    barrier = threading.Barrier(2)
-    reports, errors = [], []
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                reports.append(run_reminders(db.session, moment))
-            except Exception as error:  # noqa: BLE001 - the test reports it
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    reports, errors = at_once(app, lambda: run_reminders(db.session, moment))
     if errors and db.engine.dialect.name == "sqlite":
         pytest.skip(f"SQLite has one writer: {errors[0]}")  # PostgreSQL is the real case
     assert errors == []
