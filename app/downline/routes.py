@@ -78,8 +78,11 @@ def adopt(recruit_id: int):
 def adopt_all(root_id: int):
     if ConfirmForm().validate_on_submit():
         moved = team.adopt_all(db.session, current_user, root_id)
-        flash(
-            f"{moved} {'person is' if moved == 1 else 'people are'} on your team now.",
-            "success",
-        )
+        if moved:
+            flash(
+                f"{moved} {'person is' if moved == 1 else 'people are'} on your team now.",
+                "success",
+            )
+        else:
+            flash("They were all adopted a moment ago: nothing to do.", "info")
     return redirect(url_for("dashboard.team"))

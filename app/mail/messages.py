@@ -171,6 +171,7 @@ def digest_email(
     waiting_total: int,
     partners: list[PartnerDigestLine] | None = None,
     coaching: list[DigestLine] | None = None,
+    coaching_total: int = 0,
 ) -> RenderedEmail:
     """The digest; `stalled` and `waiting` may be the first lines of longer lists (the
     totals say how long), the rest is a link away."""
@@ -187,6 +188,7 @@ def digest_email(
         partners=partners,
         missed_total=sum(len(p.mine) + len(p.theirs) for p in partners),
         coaching=coaching,
+        coaching_total=max(coaching_total, len(coaching)),
         dashboard_url=absolute_url("dashboard.team"),
         stalled_url=absolute_url("dashboard.team", status="stalled"),
         queue_url=absolute_url("review.queue"),

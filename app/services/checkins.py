@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.mail import outbox
 from app.models import AuditAction, CheckIn, CheckInOutcome, User, utcnow
-from app.services import audit
+from app.services import audit, nudges
 from app.services.errors import InvalidTransition
 from app.services.people import get_own_recruit
 from app.services.standing import default_snooze_until, recruit_facts
@@ -74,11 +74,12 @@ def archive_recruit(
 
 
 def _leaves(session: Session, recruit: User, now: datetime) -> None:
-    """Archived: out of every list, and no more email of any kind (what still waits in
-    the outbox is cancelled; outbox.enqueue records nothing new for them). Their own
-    recruits now need a new sponsor (services.team)."""
+    """Archived: out of every list, and no more email of any kind, to them or in their
+    name (what still waits in the outbox is cancelled; outbox.enqueue records nothing
+    new for them). Their own recruits now need a new sponsor (services.team)."""
     recruit.archived_at = now
     outbox.cancel(session, recruit.id, None)
+    nudges.cancel_in_name_of(session, recruit)
 
 
 def restore_recruit(session: Session, sponsor: User, recruit_id: int) -> User:

@@ -168,7 +168,7 @@ def build_dashboard(
         partners=summaries(session, [s.recruit_id for s in shown], now),
         coaching=team.needs_coaching(active, now),
         departed=team.departed_with_team(everyone),
-        sponsoring=sum(1 for s in everyone if s.facts.team_recruits),
+        sponsoring=sum(1 for s in active if s.facts.team_recruits),
     )
 
 

@@ -253,6 +253,7 @@ def digest_email(digest: Digest) -> RenderedEmail:
         waiting_total=len(digest.waiting),
         partners=partner_lines,
         coaching=coaching,
+        coaching_total=len(digest.coaching),
     )
 
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.mail import messages, outbox
-from app.models import MessageKind, OutboxMessage, User
+from app.models import DeliveryStatus, MessageKind, OutboxMessage, User
 from app.services.errors import InvalidTransition
 from app.services.people import get_own_recruit, zone_of
 from app.services.standing import Court, Standing, by_sponsor, standings
@@ -33,7 +33,23 @@ DEFAULT_WORDING = (
 )
 WORDING_MAX = 1000
 AUTO_PREFIX = "nudge:"
+_Recruit = aliased(User, name="nudged_recruit")
 NOW_PREFIX = "nudge-now:"
+
+
+def cancel_in_name_of(session: Session, sponsor: User) -> None:
+    """The sponsor left: nudges in their name still waiting in the outbox are not sent."""
+    waiting = select(_Recruit.id).where(_Recruit.sponsor_id == sponsor.id)
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == MessageKind.NUDGE,
+            OutboxMessage.status.in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+            OutboxMessage.recipient_id.in_(waiting),
+        )
+        .values(status=DeliveryStatus.CANCELLED, data=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def wording_of(sponsor: User) -> str:
@@ -66,9 +82,6 @@ class NudgeReport:
 
     def line(self) -> str:
         return f"sponsors: {self.sponsors}, nudges: {self.nudged}, already recorded: {self.already}"
-
-
-_Recruit = aliased(User, name="nudged_recruit")
 
 
 def _sponsors(session: Session, after_id: int, limit: int) -> list[User]:
@@ -140,6 +153,8 @@ def nudge_now(session: Session, sponsor: User, recruit_id: int, now: datetime) -
     sponsor's day), only while it is the recruit's move on an open step."""
     recruit = get_own_recruit(session, sponsor, recruit_id)
     (standing,) = standings(session, [sponsor.id], now, recruit.id)
+    if sponsor.archived_at is not None:
+        raise InvalidTransition("You left the business: nudges no longer go in your name.")
     if recruit.archived_at is not None:
         raise InvalidTransition(f"{recruit.name} left the business: no more email to them.")
     if standing.whose_move != Court.RECRUIT or standing.facts.current_assignment_id is None:

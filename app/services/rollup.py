@@ -212,22 +212,25 @@ def rollup(
 
 
 def reviewing_of(session: Session, sponsor_ids: list[int], now: datetime) -> dict[int, Reviewing]:
-    """Each sponsor's waiting hand-ins (how many, the oldest) and the median time from
-    hand-in to decision over the last 30 days: two statements for all of them."""
+    """Each sponsor's waiting hand-ins (how many, the oldest; as their queue shows them,
+    archived recruits left out) and the median time from hand-in to their own decision
+    over the last 30 days: two statements for all of them."""
     if not sponsor_ids:
         return {}
     waiting = {
         sponsor_id: (count, oldest)
         for sponsor_id, count, oldest in session.execute(
             select(Submission.sponsor_id, func.count(), func.min(Submission.submitted_at))
-            .where(WAITING, Submission.sponsor_id.in_(sponsor_ids))
+            .join(User, User.id == Submission.recruit_id)
+            .where(WAITING, Submission.sponsor_id.in_(sponsor_ids), User.archived_at.is_(None))
             .group_by(Submission.sponsor_id)
         )
     }
     durations: dict[int, list[float]] = {}
+    # By who decided (an adopter's sponsor_id also covers what the one who left decided).
     for sponsor_id, submitted_at, decided_at in session.execute(
-        select(Submission.sponsor_id, Submission.submitted_at, Submission.decided_at).where(
-            Submission.sponsor_id.in_(sponsor_ids),
+        select(Submission.decided_by_id, Submission.submitted_at, Submission.decided_at).where(
+            Submission.decided_by_id.in_(sponsor_ids),
             Submission.decided_at >= now - DECISION_WINDOW,
             Submission.decided_at <= now,
         )

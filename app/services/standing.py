@@ -374,13 +374,20 @@ _NO_TEAM_FACTS = (
 def _team_facts(recruit):  # type: ignore[no-untyped-def]
     """The columns and joins of each recruit's own team one level down: what waits for
     their review, and (when they left) who below them has no active sponsor."""
+    handing_in = aliased(User, name="handing_in")
     waiting = (
         select(
             Submission.sponsor_id,
             func.count().label("n"),
             func.min(Submission.submitted_at).label("oldest"),
         )
-        .where(WAITING, Submission.sponsor_id.in_(select(recruit.c.id)))
+        .join(handing_in, handing_in.id == Submission.recruit_id)
+        # What their review queue shows: an archived recruit's hand-in is out of it.
+        .where(
+            WAITING,
+            Submission.sponsor_id.in_(select(recruit.c.id)),
+            handing_in.archived_at.is_(None),
+        )
         .group_by(Submission.sponsor_id)
         .cte("team_waiting")
     )

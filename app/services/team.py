@@ -168,15 +168,22 @@ def adopt_all(session: Session, adopter: User, root_id: int, now: datetime | Non
         Stranded(*row) for row in session.execute(statement.where(departed.c.root_id == root_id))
     ]
     if not found:
+        departed = session.get(User, root_id)
+        if departed is not None and departed.sponsor_id == adopter.id and departed.archived_at:
+            return 0  # everyone was adopted already (another tab)
         raise NotFound("Nobody below them needs a new sponsor.")
     moved = _move(session, adopter, found, now or utcnow())
     session.commit()
     return moved
 
 
+_Former = aliased(User, name="former_sponsor")
+
+
 def _move(session: Session, adopter: User, people: list[Stranded], now: datetime) -> int:
-    """Each person goes under the adopter if their sponsor is still the one who left
-    (a conditional update: a second adoption at the same moment finds nothing to move)."""
+    """Each person goes under the adopter if their sponsor is still the one who left,
+    and still gone (a conditional update: a second adoption at the same moment, or a
+    restore of the one who left, leaves nothing to move)."""
     moved: list[Stranded] = []
     by_former: dict[int, list[Stranded]] = {}
     for person in people:
@@ -189,6 +196,12 @@ def _move(session: Session, adopter: User, people: list[Stranded], now: datetime
                     User.id.in_([p.id for p in group]),
                     User.sponsor_id == former_id,
                     User.archived_at.is_(None),
+                    # and they still left: restored meanwhile, their recruits stay theirs
+                    User.sponsor_id.in_(
+                        select(_Former.id).where(
+                            _Former.id == former_id, _Former.archived_at.is_not(None)
+                        )
+                    ),
                 )
                 .values(sponsor_id=adopter.id)
                 .returning(User.id)

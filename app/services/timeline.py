@@ -92,8 +92,7 @@ def timeline(session: Session, recruit: User) -> list[Event]:
             Event(
                 nudge.at,
                 "nudge",
-                f"Nudged by email ({how})"
-                + (" — not sent: they turned nudges off" if nudge.status == "cancelled" else ""),
+                f"Nudged by email ({how})" + (" — not sent" if nudge.status == "cancelled" else ""),
                 nudge.subject,
             )
         )

@@ -175,7 +175,22 @@ def test_reviewing_shows_waits_and_the_median_time_to_a_decision(client, auth):
             status=SubmissionStatus.APPROVED,
             submitted_at=NOW - timedelta(days=3, hours=hours),
             decided_at=NOW - timedelta(days=3),
+            decided_by=kim,
         )
+    # A decision someone else made on a recruit now Kim's (she adopted them) isn't hers.
+    SubmissionFactory(
+        recruit=UserFactory(sponsor=kim, track=track, enrolled_at=NOW - timedelta(days=9)),
+        assignment=track.assignments[0],
+        status=SubmissionStatus.APPROVED,
+        submitted_at=NOW - timedelta(days=5),
+        decided_at=NOW - timedelta(days=2),
+        decided_by=uma,
+    )
+    # Nor is the hand-in of a recruit of hers who left a wait of hers.
+    left = UserFactory(
+        sponsor=kim, track=track, enrolled_at=NOW - timedelta(days=9), archived_at=NOW
+    )
+    SubmissionFactory(recruit=left, assignment=track.assignments[0], submitted_at=NOW)
     (row,) = rollup(db.session, uma, NOW).rows
     assert row.reviewing.waiting == 1  # Rita's
     assert row.reviewing.median_decision == timedelta(hours=10)

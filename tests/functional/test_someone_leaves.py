@@ -300,3 +300,65 @@ def test_the_weekly_digest_tells_the_upline_who_to_coach(runner, smtp):
     # Kim's own digest lists the hand-ins as hers to review.
     (kims,) = smtp.to(kim.email)
     assert "Recruit Rita" in parts(kims)[0]
+
+
+def test_a_hand_in_of_a_recruit_who_left_is_nobodys_wait(client, auth):
+    """The review queue leaves out archived recruits' hand-ins: so does coaching."""
+    ursula, kim, rita, _otto, _track, waiting = world()
+    waiting.submitted_at = utcnow() - timedelta(days=12)
+    rita.archived_at = utcnow()
+    db.session.commit()
+    auth.login(ursula)
+    assert "reviews waiting over a week" not in client.get("/").text
+
+
+def test_a_restore_between_the_list_and_the_adoption_keeps_the_recruit_with_them(app):
+    ursula, kim, rita, _otto, _track, _waiting = world()
+    kim.archived_at = utcnow()
+    db.session.commit()
+    listed = team.stranded(db.session, ursula).rows  # the page Ursula sees
+    kim.archived_at = None  # Kim comes back before Ursula clicks
+    db.session.commit()
+    assert team._move(db.session, ursula, listed, utcnow()) == 0
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, rita.id).sponsor_id == kim.id
+
+
+def test_adopt_all_from_a_stale_page_says_there_is_nothing_left(client, auth):
+    ursula, kim, *_rest = world()
+    archive(client, auth, ursula, kim)
+    page = client.get("/").text
+    post_form(client, f"/downline/departed/{kim.id}/adopt-all")
+    from tests.conftest import csrf_token
+
+    response = client.post(
+        f"/downline/departed/{kim.id}/adopt-all",
+        data={"csrf_token": csrf_token(page)},
+        follow_redirects=True,
+    )
+    assert "They were all adopted a moment ago: nothing to do." in response.text
+    assert "0 people" not in response.text
+
+
+def test_no_nudge_goes_in_the_name_of_someone_who_left(client, auth, runner):
+    ursula, kim, rita, otto, _track, _waiting = world()
+    from app.services.nudges import nudge_now, run_nudges
+
+    otto_id = otto.id
+    run_nudges(db.session, utcnow() + timedelta(days=30))  # Otto is silent: a nudge waits
+    queued = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "nudge")).all()
+    assert {m.recipient_id for m in queued} == {otto_id}
+    ursula, kim = db.session.merge(ursula), db.session.merge(kim)
+    archive(client, auth, ursula, kim)
+    db.session.expire_all()
+    assert {
+        m.status
+        for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "nudge"))
+    } == {"cancelled"}
+    with pytest.raises(InvalidTransition, match="You left the business"):
+        nudge_now(db.session, db.session.get(User, kim.id), otto_id, utcnow())
+    page = client.get("/downline/needs-a-sponsor").text
+    assert "Recruit Otto" in page
+    # Her leaving is no "recruit sponsors a team of their own" line any more.
+    assert "sponsors a team of their own" not in client.get("/").text
