@@ -291,6 +291,11 @@ def statement_counts(url: str, info: dict) -> dict[str, int]:
             ("partnership page", f"/partners/{info['partner']['partnership']}"),
         ],
         "group": [("meeting page", meeting_path(info))],
+        # The whole team: the top's roll-up, and the drill-down into the big sponsor.
+        "upline": [
+            ("roll-up", "/downline/"),
+            ("drill-down", f"/downline/{info['sponsor']['id']}"),
+        ],
     }
     statements: list[str] = []
 

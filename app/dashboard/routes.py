@@ -142,12 +142,13 @@ def _render_recruit(recruit, form: CheckInForm, status: int = 200):  # type: ign
     standing = standings(db.session, [current_user.id], now, recruit.id)[0]
     # Loading the tracks first puts the recruit's track in the identity map for timeline().
     tracks = tracks_of(db.session, current_user)
+    audit_events = audit.trail(db.session, recruit)
     return render_template(
         "dashboard/recruit.html",
         recruit=recruit,
         standing=standing,
-        events=timeline(db.session, recruit),
-        audit_events=audit.trail(db.session, recruit),
+        events=timeline(db.session, recruit, audit_events),
+        audit_events=audit_events,
         audit_labels=audit.LABELS,
         form=form,
         tracks=tracks,

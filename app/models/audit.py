@@ -21,6 +21,8 @@ class AuditAction:
     SETTINGS_CHANGED = "settings_changed"
     INVITE_REGENERATED = "invite_regenerated"
     ADOPTED = "adopted"
+    NUDGED = "nudged"  # "nudge now"
+    NUDGED_AUTOMATICALLY = "nudged_automatically"  # after the sponsor's silent days
 
 
 class AuditEvent(Base):

@@ -20,6 +20,8 @@ LABELS = {
     "settings_changed": "changed settings",
     "invite_regenerated": "made a new invite link",
     "adopted": "became the recruit's sponsor (adopted)",
+    "nudged": "sent a nudge",
+    "nudged_automatically": "a nudge went automatically",
 }
 
 

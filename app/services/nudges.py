@@ -8,8 +8,8 @@ silence). Each nudge is an outbox message with a dedupe key, and the insert skip
 that exists (outbox.enqueue_once): the automatic one is `nudge:<recruit>:<step>`, so at
 most one per step however often `flask team nudge` runs and from however many machines;
 "nudge now" is `nudge-now:<recruit>:<the sponsor's local date>`, so at most one a day
-per recruit (two tabs at once: one wins). The outbox row is also the record the
-recruit's timeline shows.
+per recruit (two tabs at once: one wins). Each nudge recorded also gets an audit entry,
+which the recruit's timeline shows.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.mail import messages, outbox
-from app.models import DeliveryStatus, MessageKind, OutboxMessage, User
+from app.models import AuditAction, DeliveryStatus, MessageKind, OutboxMessage, User
+from app.services import audit
 from app.services.errors import InvalidTransition
 from app.services.people import get_own_recruit, zone_of
 from app.services.standing import Court, Standing, by_sponsor, standings
@@ -127,6 +128,7 @@ def run_nudges(session: Session, now: datetime, batch_size: int = BATCH_SIZE) ->
             )
         }
         rows = []
+        subjects: dict[str, str] = {}
         for key, standing in fresh.items():
             recruit = recruits[standing.recruit_id]
             if not (recruit.email_nudges and recruit.archived_at is None):
@@ -135,12 +137,26 @@ def run_nudges(session: Session, now: datetime, batch_size: int = BATCH_SIZE) ->
             message = messages.nudge(
                 sponsor, recruit, standing.facts.current_title or "", wording_of(sponsor)
             )
+            subjects[key] = message.subject
             rows.append(
                 outbox.columns(
                     message, kind=MessageKind.NUDGE, recipient_id=recruit.id, dedupe_key=key
                 )
             )
         inserted = outbox.enqueue_once(session, rows)
+        if inserted:  # the recruit's timeline and the audit log say so
+            session.execute(
+                audit.ENTRY,
+                [
+                    audit.values(
+                        by_id[fresh[key].facts.sponsor_id],
+                        AuditAction.NUDGED_AUTOMATICALLY,
+                        fresh[key].recruit_id,
+                        subjects[key],
+                    )
+                    for key in inserted
+                ],
+            )
         session.commit()
         report.nudged += len(inserted)
         report.already += len(keys) - len(fresh) + len(rows) - len(inserted)
@@ -179,29 +195,6 @@ def nudge_now(session: Session, sponsor: User, recruit_id: int, now: datetime) -
         raise InvalidTransition(
             f"You nudged {recruit.name} today already: one a day at most. Try again tomorrow."
         )
+    audit.record(session, sponsor, AuditAction.NUDGED, recruit, message.subject)
     session.commit()
     return recruit
-
-
-@dataclass(frozen=True)
-class SentNudge:
-    at: datetime
-    automatic: bool
-    subject: str
-    status: str
-
-
-def nudges_of(session: Session, recruit: User) -> list[SentNudge]:
-    """Every nudge recorded for this recruit, for their timeline (one statement)."""
-    rows = session.execute(
-        select(
-            OutboxMessage.created_at,
-            OutboxMessage.dedupe_key,
-            OutboxMessage.subject,
-            OutboxMessage.status,
-        ).where(OutboxMessage.recipient_id == recruit.id, OutboxMessage.kind == MessageKind.NUDGE)
-    )
-    return [
-        SentNudge(at, (key or "").startswith(AUTO_PREFIX), subject, status)
-        for at, key, subject, status in rows
-    ]

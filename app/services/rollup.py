@@ -215,8 +215,6 @@ def reviewing_of(session: Session, sponsor_ids: list[int], now: datetime) -> dic
     """Each sponsor's waiting hand-ins (how many, the oldest; as their queue shows them,
     archived recruits left out) and the median time from hand-in to their own decision
     over the last 30 days: two statements for all of them."""
-    if not sponsor_ids:
-        return {}
     waiting = {
         sponsor_id: (count, oldest)
         for sponsor_id, count, oldest in session.execute(

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from app.models import Assignment, CheckIn, Submission, SubmissionStatus, User
-from app.services.nudges import nudges_of
+from app.models import (
+    Assignment,
+    AuditAction,
+    AuditEvent,
+    CheckIn,
+    Submission,
+    SubmissionStatus,
+    User,
+)
 from app.services.progress import compute_progress
 
 CHANNELS = {
@@ -37,8 +45,18 @@ class Event:
     submission_id: int | None = None
 
 
-def timeline(session: Session, recruit: User) -> list[Event]:
-    """Newest first, in four statements whatever the history's length."""
+# Nudges come from the audit log (the recruit page reads it anyway): no statement more.
+NUDGES = {
+    AuditAction.NUDGED_AUTOMATICALLY: "Nudged by email (automatic, after silent days)",
+    AuditAction.NUDGED: "Nudged by email (nudge now)",
+}
+
+
+def timeline(
+    session: Session, recruit: User, audit_events: Iterable[AuditEvent] = ()
+) -> list[Event]:
+    """Newest first, in three statements whatever the history's length; the nudges from
+    the recruit's audit entries, when given (audit.trail)."""
     events = [Event(recruit.created_at, "joined", "Joined the team")]
     if recruit.archived_at is not None:
         events.append(Event(recruit.archived_at, "archived", "Archived (left the business)"))
@@ -86,16 +104,9 @@ def timeline(session: Session, recruit: User) -> list[Event]:
         )
     if recruit.enrolled_at is not None and recruit.track is not None:
         events.append(Event(recruit.enrolled_at, "enrolled", f"Started “{recruit.track.name}”"))
-    for nudge in nudges_of(session, recruit):
-        how = "automatic, after silent days" if nudge.automatic else "nudge now"
-        events.append(
-            Event(
-                nudge.at,
-                "nudge",
-                f"Nudged by email ({how})" + (" — not sent" if nudge.status == "cancelled" else ""),
-                nudge.subject,
-            )
-        )
+    for entry in audit_events:
+        if entry.action in NUDGES:
+            events.append(Event(entry.created_at, "nudge", NUDGES[entry.action], entry.detail))
     return sorted(events, key=lambda e: e.at, reverse=True)
 
 

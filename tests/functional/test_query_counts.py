@@ -60,6 +60,7 @@ def measure(client, auth, steps, recruits, attempts) -> dict[str, int]:
         "review queue": statements(client, auth, sponsor, "/review"),
         "review page": statements(client, auth, sponsor, f"/review/{waiting.id}"),
         "team page": statements(client, auth, sponsor, "/"),
+        "recruit page": statements(client, auth, sponsor, f"/recruits/{recruit.id}"),
     }
 
 
