@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.mail import messages, outbox
@@ -25,7 +25,14 @@ from app.models import AuditAction, DeliveryStatus, MessageKind, OutboxMessage, 
 from app.services import audit
 from app.services.errors import InvalidTransition
 from app.services.people import get_own_recruit, zone_of
-from app.services.standing import Court, Standing, by_sponsor, standings
+from app.services.standing import (
+    Court,
+    Sponsor,
+    Standing,
+    by_sponsor,
+    sponsor_batches,
+    standings,
+)
 
 BATCH_SIZE = 500
 DEFAULT_WORDING = (
@@ -85,28 +92,14 @@ class NudgeReport:
         return f"sponsors: {self.sponsors}, nudges: {self.nudged}, already recorded: {self.already}"
 
 
-def _sponsors(session: Session, after_id: int, limit: int) -> list[User]:
-    """Sponsors with automatic nudges on and a recruit, in id order, a batch at a time."""
-    has_recruits = exists().where(_Recruit.sponsor_id == User.id)
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.id > after_id, User.nudges_on, User.archived_at.is_(None), has_recruits)
-            .order_by(User.id)
-            .limit(limit)
-        )
-    )
-
-
 def run_nudges(session: Session, now: datetime, batch_size: int = BATCH_SIZE) -> NudgeReport:
     """Record every automatic nudge due at `now` that is not recorded yet (the mail
     worker sends them), a batch of sponsors per transaction. Per batch: the sponsors,
     their recruits' standings (one statement), the keys already recorded, the recruits
     to nudge, one insert."""
     report = NudgeReport()
-    after_id = 0
-    while batch := _sponsors(session, after_id, batch_size):
-        after_id = batch[-1].id
+    nudging = (Sponsor.nudges_on.is_(True), Sponsor.archived_at.is_(None))
+    for batch in sponsor_batches(session, batch_size, *nudging):
         report.sponsors += len(batch)
         by_id = {sponsor.id: sponsor for sponsor in batch}
         due = [

@@ -14,12 +14,25 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, any_, bindparam, case, func, literal, null, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from app.models import WAITING, Assignment, CheckIn, Submission, SubmissionStatus, User
 from app.models.sql import days_between, greatest
 from app.services.progress import unlock_time
+from app.services.tree import departed_below
 
 
 class Court(enum.StrEnum):
@@ -392,16 +405,10 @@ def _team_facts(recruit):  # type: ignore[no-untyped-def]
         .cte("team_waiting")
     )
     # People who left, from each archived recruit down through whoever else left.
-    departed = (
-        select(recruit.c.id.label("root_id"), recruit.c.id.label("id"))
-        .where(recruit.c.archived_at.is_not(None))
-        .cte("departed", recursive=True)
-    )
-    below, left = departed.alias("below"), aliased(User, name="left_too")
-    departed = departed.union(
-        select(below.c.root_id, left.id)
-        .join(left, left.sponsor_id == below.c.id)
-        .where(left.archived_at.is_not(None))
+    departed = departed_below(
+        select(
+            recruit.c.id.label("root_id"), recruit.c.id.label("id"), recruit.c.name.label("name")
+        ).where(recruit.c.archived_at.is_not(None))
     )
     stranded = aliased(User, name="stranded")
     unsponsored = (
@@ -468,25 +475,32 @@ def default_snooze_until(happened_at: datetime, threshold_days: int) -> datetime
 Sponsor = aliased(User, name="sponsor_user")
 
 
-def sponsors_with_recruits(session: Session, after_id: int = 0, limit: int = 500) -> list[User]:
-    """Sponsors (anyone with at least one recruit), in id order, one batch at a time."""
+def sponsors_with_recruits(
+    session: Session, after_id: int = 0, limit: int = 500, *conditions: ColumnElement[bool]
+) -> list[User]:
+    """Sponsors (anyone with at least one recruit; `conditions` on `Sponsor` narrow it),
+    in id order, one batch at a time."""
     has_recruits = select(User.id).where(User.sponsor_id == Sponsor.id).exists()
     return list(
         session.scalars(
             select(Sponsor)
-            .where(Sponsor.id > after_id, has_recruits)
+            .where(Sponsor.id > after_id, has_recruits, *conditions)
             .order_by(Sponsor.id)
             .limit(limit)
         )
     )
 
 
-def sponsor_batches(session: Session, size: int) -> Iterator[list[User]]:
-    """Every sponsor, `size` at a time, so memory grows with the batch, not the whole run."""
+def sponsor_batches(
+    session: Session, size: int, *conditions: ColumnElement[bool]
+) -> Iterator[list[User]]:
+    """Every sponsor, `size` at a time, so memory grows with the batch, not the whole run
+    (the caller may commit and let go of a batch: the next starts after its last id)."""
     after_id = 0
-    while batch := sponsors_with_recruits(session, after_id, size):
+    while batch := sponsors_with_recruits(session, after_id, size, *conditions):
+        last_id = batch[-1].id
         yield batch
-        after_id = batch[-1].id
+        after_id = last_id
 
 
 def by_sponsor(

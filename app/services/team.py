@@ -4,7 +4,8 @@ and the people stranded when someone with recruits leaves (PRODUCT.md, "The whol
 Below the first level a sponsor sees names and counts only, never homework. Someone who
 leaves (is archived) keeps their place in the tree; the people below them who are still
 active "need a new sponsor" until the nearest active sponsor above adopts them. Walking
-down through everyone who left is one recursive statement (`_departed`), so a chain of
+down through everyone who left is one recursive statement (`tree.departed_below`, which
+the team page's counts use too), so a chain of
 departures (Kim left, and Lee under her had left before) strands nobody.
 """
 
@@ -21,6 +22,7 @@ from app.models import WAITING, AuditAction, Submission, User, utcnow
 from app.services import audit
 from app.services.errors import InvalidTransition, NotFound
 from app.services.standing import Standing
+from app.services.tree import departed_below
 
 # A hand-in waiting longer than this blocks a recruit: the sponsor's own sponsor hears.
 ESCALATION_DAYS = 7
@@ -51,20 +53,13 @@ def waited_days(since: datetime | None, now: datetime) -> int:
 
 
 def _departed(upline_id: int) -> CTE:
-    """(root_id, id, name) of everyone who left below `upline_id` with no active sponsor
-    in between: the upline's archived recruits (each its own root), their archived
-    recruits, and so on down."""
+    """Everyone who left below `upline_id` with no active sponsor in between: the
+    upline's archived recruits (each its own root), their archived recruits, and so on."""
     first = aliased(User, name="left_first")
-    departed = (
-        select(first.id.label("root_id"), first.id.label("id"), first.name.label("name"))
-        .where(first.sponsor_id == upline_id, first.archived_at.is_not(None))
-        .cte("departed", recursive=True)
-    )
-    above, below = departed.alias("above"), aliased(User, name="left_below")
-    return departed.union(
-        select(above.c.root_id, below.id, below.name)
-        .join(below, below.sponsor_id == above.c.id)
-        .where(below.archived_at.is_not(None))
+    return departed_below(
+        select(first.id.label("root_id"), first.id.label("id"), first.name.label("name")).where(
+            first.sponsor_id == upline_id, first.archived_at.is_not(None)
+        )
     )
 
 
