@@ -921,6 +921,7 @@ def test_settings_form(app):
         person = db.session.get(User, world.sponsor)
         before = (person.stall_threshold_days, person.digest_weekday, person.timezone)
         minute = person.partner_reminder_minute
+        wording_before = person.nudge_wording
         if submit(client, "/settings", body, token=token).status_code == 302:
             db.session.refresh(person)
             assert (
@@ -963,7 +964,9 @@ def test_settings_form(app):
                 )
             )
             assert person.nudge_after_days == int(sent(body, "nudge_after_days", strip=True))
-            assert person.nudge_wording == (sent(body, "nudge_wording", strip=True) or "")
+            wording = sent(body, "nudge_wording", strip=True)
+            # A field left out keeps what it held.
+            assert person.nudge_wording == (wording_before if wording is None else wording)
 
     post()
 
