@@ -27,12 +27,13 @@ run: $(VENV)/.runtime-installed
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## test: set up, lint, check formatting and run the whole suite
+## test: set up, lint, check formatting and run the whole suite, one pytest worker a core
+## (PYTEST_ARGS="-n 0" runs it in one process)
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r app
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

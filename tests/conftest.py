@@ -34,8 +34,32 @@ if Path(__file__).resolve().parents[1].name == "mutants":
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        return _database_of_this_worker(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"  # a worker's own tmp
+
+
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist (`make test` runs one worker a core) each worker empties and
+    fills tables of its own: `willing_test` becomes `willing_test_gw0`, `_gw1`, ...,
+    created on the same server the first time."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    from sqlalchemy import create_engine, make_url
+
+    shared = make_url(url)
+    own_name = f"{shared.database}_{worker}"
+    server = create_engine(shared, isolation_level="AUTOCOMMIT")  # CREATE DATABASE needs it
+    try:
+        with server.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own_name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{own_name}"'))
+    finally:
+        server.dispose()
+    return shared.set(database=own_name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

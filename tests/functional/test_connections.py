@@ -73,7 +73,9 @@ def _terminate_other_backends() -> None:
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url, autocommit=True) as killer:
         killer.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            # the timeout waits for each process to be gone: without it the app could
+            # reach one before it had acted on the signal, and the tests below went flaky
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
 
