@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.user import User
@@ -38,5 +38,10 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The email the entry is about (a nudge), by its outbox key: whether it went or was
+    # cancelled is read from the outbox, which the append-only entry can't say.
+    email_key: Mapped[str | None] = mapped_column(String(120))
+    # That email's outbox status, loaded by audit.trail (None when not asked, or no email).
+    email_status: Mapped[str | None] = query_expression()
 
     actor: Mapped[User] = relationship(foreign_keys=[actor_id])

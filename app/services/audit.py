@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, with_expression
 
-from app.models import AuditEvent, User, utcnow
+from app.models import AuditEvent, OutboxMessage, User, utcnow
 from app.models.sql import Write
 
 LABELS = {
@@ -26,11 +26,18 @@ LABELS = {
 
 
 def record(
-    session: Session, actor: User, action: str, subject: User | None = None, detail: str = ""
+    session: Session,
+    actor: User,
+    action: str,
+    subject: User | None = None,
+    detail: str = "",
+    *,
+    email_key: str | None = None,
 ) -> None:
     """Add an entry; the caller's commit makes it part of the same change (a plain
     INSERT: nothing reads the row back, so it needs no place in the unit of work)."""
-    session.execute(*entry(actor, action, subject, detail))
+    subject_id = subject.id if subject else None
+    session.execute(ENTRY, values(actor, action, subject_id, detail, email_key=email_key))
 
 
 # Built once: constructing an INSERT costs more than running it on a busy write.
@@ -40,6 +47,7 @@ ENTRY = insert(AuditEvent.__table__).values(
     action=bindparam("audit_action"),
     detail=bindparam("audit_detail"),
     created_at=bindparam("audit_created_at"),
+    email_key=bindparam("audit_email_key"),
 )
 
 
@@ -50,7 +58,12 @@ def entry(actor: User, action: str, subject: User | None = None, detail: str = "
 
 
 def values(
-    actor: User, action: str, subject_id: int | None, detail: str = "", at: datetime | None = None
+    actor: User,
+    action: str,
+    subject_id: int | None,
+    detail: str = "",
+    at: datetime | None = None,
+    email_key: str | None = None,
 ) -> dict:
     """One entry's values for ENTRY (a list of them records many in one statement)."""
     return {
@@ -59,16 +72,25 @@ def values(
         "audit_action": str(action),
         "audit_detail": detail[:2000],
         "audit_created_at": at or utcnow(),
+        "audit_email_key": email_key,
     }
 
 
 def trail(session: Session, subject: User, limit: int = 200) -> list[AuditEvent]:
-    """What was done concerning this recruit, newest first."""
+    """What was done concerning this recruit, newest first; an entry about an email
+    brings that email's outbox status along (same statement)."""
+    email_status = (
+        select(OutboxMessage.status)
+        .where(OutboxMessage.dedupe_key == AuditEvent.email_key)
+        .scalar_subquery()
+    )
     return list(
         session.scalars(
             select(AuditEvent)
             .where(AuditEvent.subject_id == subject.id)
-            .options(joinedload(AuditEvent.actor))
+            .options(
+                joinedload(AuditEvent.actor), with_expression(AuditEvent.email_status, email_status)
+            )
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )

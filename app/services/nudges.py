@@ -146,6 +146,7 @@ def run_nudges(session: Session, now: datetime, batch_size: int = BATCH_SIZE) ->
                         AuditAction.NUDGED_AUTOMATICALLY,
                         fresh[key].recruit_id,
                         subjects[key],
+                        email_key=key,
                     )
                     for key in inserted
                 ],
@@ -188,6 +189,8 @@ def nudge_now(session: Session, sponsor: User, recruit_id: int, now: datetime) -
         raise InvalidTransition(
             f"You nudged {recruit.name} today already: one a day at most. Try again tomorrow."
         )
-    audit.record(session, sponsor, AuditAction.NUDGED, recruit, message.subject)
+    audit.record(
+        session, sponsor, AuditAction.NUDGED, recruit, message.subject, email_key=row["dedupe_key"]
+    )
     session.commit()
     return recruit

@@ -14,6 +14,7 @@ from app.models import (
     AuditAction,
     AuditEvent,
     CheckIn,
+    DeliveryStatus,
     Submission,
     SubmissionStatus,
     User,
@@ -106,7 +107,10 @@ def timeline(
         events.append(Event(recruit.enrolled_at, "enrolled", f"Started “{recruit.track.name}”"))
     for entry in audit_events:
         if entry.action in NUDGES:
-            events.append(Event(entry.created_at, "nudge", NUDGES[entry.action], entry.detail))
+            text = NUDGES[entry.action]
+            if entry.email_status == DeliveryStatus.CANCELLED:  # they left or opted out first
+                text += " — not sent"
+            events.append(Event(entry.created_at, "nudge", text, entry.detail))
     return sorted(events, key=lambda e: e.at, reverse=True)
 
 

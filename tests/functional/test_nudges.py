@@ -243,3 +243,30 @@ def test_sponsor_settings_for_nudges_with_messages_beside_the_fields(client, aut
     )
     assert not saved.email_digest  # unchecked boxes are off (as the form was sent)
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+
+
+def test_the_timeline_says_not_sent_for_a_nudge_cancelled_before_it_went(
+    client, auth, runner, smtp
+):
+    """The audit entry is written when a nudge is queued; the timeline asks the outbox
+    whether it went (a regression: it once said "Nudged" for a cancelled one)."""
+    dana, rita, _track = team()
+    nudge(runner, NOW)
+    deliver_mail(runner)
+    (sent,) = smtp.to(rita.email)
+    url = f"/recruits/{rita.id}"
+    with time_machine.travel(NOW, tick=False):
+        auth.login(dana)
+        response = post_form(client, f"{url}/nudge", page=url, follow_redirects=True)
+        assert "Nudge sent to Rita Recruit, in your name." in unescape(response.text)
+    # Rita turns nudges off (the first nudge's one-click link) before the worker sends it.
+    unsubscribe = urlsplit(sent["List-Unsubscribe"].strip("<>")).path
+    assert client.post(unsubscribe, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    deliver_mail(runner)
+    assert len(smtp.to(rita.email)) == 1
+
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        page = text_of(client.get(url).text)
+    assert "Nudged by email (nudge now) — not sent" in page
+    assert "Nudged by email (automatic, after silent days)" in page
+    assert "Nudged by email (automatic, after silent days) — not sent" not in page
