@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import SubmissionStatus, Track, User
+from app.models import SubmissionStatus, Track, User, utcnow
 from app.services.rollup import TeamCounts, rollup
 from app.services.standing import Status, standings
 from tests.conftest import count_queries
@@ -24,8 +24,12 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 STATES = ("no track", "willing", "stalled", "slow", "waiting", "finished", "archived")
 
 
-def person_in(state: str, sponsor: User, tracks: dict[int, object], name: str = "") -> User:
-    """A recruit of `sponsor` standing in `state` at NOW (on the sponsor's 2-step track)."""
+def person_in(
+    state: str, sponsor: User, tracks: dict[int, object], name: str = "", at: datetime = NOW
+) -> User:
+    """A recruit of `sponsor` standing in `state` at `at` (on the sponsor's 2-step track).
+    A page asks the real clock: its test passes the real time, or its counts move with
+    the calendar."""
     extra = {"name": name} if name else {}
     if state == "no track":
         return UserFactory(sponsor=sponsor, **extra)
@@ -37,9 +41,9 @@ def person_in(state: str, sponsor: User, tracks: dict[int, object], name: str = 
     person = UserFactory(
         sponsor=sponsor,
         track=track,
-        enrolled_at=NOW - timedelta(days=joined),
-        created_at=NOW - timedelta(days=joined),
-        archived_at=NOW - timedelta(days=1) if state == "archived" else None,
+        enrolled_at=at - timedelta(days=joined),
+        created_at=at - timedelta(days=joined),
+        archived_at=at - timedelta(days=1) if state == "archived" else None,
         **extra,
     )
     first, second = track.assignments  # type: ignore[attr-defined]
@@ -48,19 +52,19 @@ def person_in(state: str, sponsor: User, tracks: dict[int, object], name: str = 
             recruit=person,
             assignment=first,
             status=SubmissionStatus.APPROVED,
-            submitted_at=NOW - timedelta(days=10),
-            decided_at=NOW - timedelta(days=1),
+            submitted_at=at - timedelta(days=10),
+            decided_at=at - timedelta(days=1),
         )
     elif state == "waiting":
-        SubmissionFactory(recruit=person, assignment=first, submitted_at=NOW - timedelta(days=2))
+        SubmissionFactory(recruit=person, assignment=first, submitted_at=at - timedelta(days=2))
     elif state == "finished":
         for step in (first, second):
             SubmissionFactory(
                 recruit=person,
                 assignment=step,
                 status=SubmissionStatus.APPROVED,
-                submitted_at=NOW - timedelta(days=5),
-                decided_at=NOW - timedelta(days=4),
+                submitted_at=at - timedelta(days=5),
+                decided_at=at - timedelta(days=4),
             )
     return person
 
@@ -119,14 +123,14 @@ def test_the_rollup_counts_what_a_walk_of_the_tree_counts(app, shape):
     )
 
 
-def team():  # type: ignore[no-untyped-def]
+def team(at: datetime = NOW):  # type: ignore[no-untyped-def]
     """Uma (the viewer) > Kim (sponsor) > Lee (sponsor) > Pat; Kim also has Rita."""
     tracks: dict[int, object] = {}
     uma = UserFactory(name="Upline Uma")
-    kim = person_in("willing", uma, tracks, "Kim Sponsor")
-    lee = person_in("stalled", kim, tracks, "Lee Second")
-    rita = person_in("waiting", kim, tracks, "Rita Recruit")
-    pat = person_in("finished", lee, tracks, "Pat Third")
+    kim = person_in("willing", uma, tracks, "Kim Sponsor", at)
+    lee = person_in("stalled", kim, tracks, "Lee Second", at)
+    rita = person_in("waiting", kim, tracks, "Rita Recruit", at)
+    pat = person_in("finished", lee, tracks, "Pat Third", at)
     return uma, kim, lee, rita, pat
 
 
@@ -135,7 +139,7 @@ def words(html: str) -> str:
 
 
 def test_the_page_rolls_up_every_level_and_drills_down_one_at_a_time(client, auth):
-    uma, kim, lee, rita, pat = team()
+    uma, kim, lee, rita, pat = team(utcnow())
     auth.login(uma)
     home = words(client.get("/").text)
     assert "1 of your recruits sponsors a team of their own." in home
