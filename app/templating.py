@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.extensions import db
+from app.form_html import field_block
 from app.services.durations import duration_since, duration_words
 from app.services.markdown import render_markdown
 from app.services.partner_views import TEMPLATE_FILTERS
@@ -59,6 +60,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(time_ago, "ago")
     app.add_template_filter(dial_string, "dial")
     app.jinja_env.globals["PREVIEW_IMAGE_TYPES"] = PREVIEW_IMAGE_TYPES
+    app.jinja_env.globals["field_block"] = field_block  # the `field` macro of _forms.html
     app.jinja_env.globals["menu_of"] = lambda user: menu_of(db.session, user)
     app.add_template_filter(duration_since, "since")
     app.add_template_filter(duration_words, "duration")

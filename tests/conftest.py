@@ -198,6 +198,13 @@ def auth(client) -> AuthActions:
     return AuthActions(client)
 
 
+@pytest.fixture
+def seeded_demo(runner) -> None:
+    """The demo data of `make run` (flask seed-demo), for tests that walk the site."""
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+
+
 def post_form(client, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):
     """POST to a form with a fresh CSRF token taken from `page` (default: where the user
     lands, the home page or a recruit's homework)."""

@@ -100,6 +100,9 @@ class GroupMember(Base):
             postgresql_where=text("left_at IS NULL"),
         ),
         Index("ix_group_members_user_id", "user_id"),
+        # Every membership of a group, former ones too (the meeting page's members, a
+        # person's last membership): the partial index above only finds current ones.
+        Index("ix_group_members_group_id_user_id", "group_id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -227,6 +227,7 @@ class RenewalForm(AppForm):
 class EndForm(AppForm):
     note = TextAreaField(
         "A note for your partner",
+        id="end-note",  # the check-in form on the same page has a note of its own
         description="Why you are ending it; they will read it.",
         filters=[strip],
         validators=[InputRequired("Leave your partner a note."), Length(max=MAX_NOTE_CHARS)],

@@ -119,6 +119,18 @@ def membership(session: Session, user: User, group_id: int) -> Membership:
     return Membership(group, member, current, current and group.host_id == user.id)
 
 
+def membership_among(members: list[GroupMember], user: User) -> Membership:
+    """membership(), from every membership of one group already loaded (each with its
+    group): the meeting page loads them anyway, and saves a statement."""
+    mine = [m for m in members if m.user_id == user.id]
+    if not mine:
+        raise NotFound("No such group.")
+    member = max(mine, key=lambda m: (m.left_at is None, m.joined_at))  # as _MEMBERSHIP orders
+    group = member.group
+    current = member.left_at is None
+    return Membership(group, member, current, current and group.host_id == user.id)
+
+
 def current_membership(session: Session, user: User, group_id: int) -> Membership:
     """For changes: a current member of a group that isn't archived."""
     found = membership(session, user, group_id)

@@ -36,6 +36,12 @@ def next_hot_seat(members: Iterable[Member], history: Mapping[int, int]) -> int 
     last_turn: dict[int, int] = {}
     for index, member_id in history.items():
         last_turn[member_id] = max(index, last_turn.get(member_id, index))
+    return next_in_rotation(members, last_turn)
+
+
+def next_in_rotation(members: Iterable[Member], last_turn: Mapping[int, int]) -> int | None:
+    """The rule itself, given each member's latest turn (member id → meeting index): a
+    caller walking meetings in order keeps `last_turn` up to date as it goes."""
     candidates = [m for m in members if m.active]
     if not candidates:
         return None

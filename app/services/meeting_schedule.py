@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -186,7 +187,12 @@ def meeting_day(plan: MeetingPlan, index: int) -> date:
     return nth_weekday(year, month, plan.weekday, plan.ordinal)
 
 
+@functools.lru_cache(maxsize=16_384)
 def meeting(plan: MeetingPlan, index: int) -> Meeting:
+    """The meeting `index` of the plan. Pure, and asked for every meeting of a group's
+    history on each page that rotates the hot seat (a weekly group of two years: a
+    hundred zone conversions), so remembered: the same plan and index always give the
+    same meeting, on any instance, so there is nothing to invalidate."""
     day = meeting_day(plan, index)
     starts_at, change = local_moment(day, plan.at, plan.zone)
     return Meeting(index, day, starts_at, plan.at, plan.zone, change)

@@ -32,7 +32,7 @@ from app.models.mastermind import MAX_ANSWER_CHARS
 from app.services import groups
 from app.services.errors import InvalidTransition, NotFound
 from app.services.groups import zone_of_group
-from app.services.hot_seat import Member, hot_seat
+from app.services.hot_seat import Member, next_in_rotation
 from app.services.meeting_schedule import (
     Cadence,
     Meeting,
@@ -139,9 +139,22 @@ def readable(session: Session, user: User, group_id: int, index: int) -> tuple:
                 GroupMember.group_id == group_id, GroupMember.user_id == user.id
             )
         ).all()
-        if not any(was_member_at(m, held.starts_at) for m in memberships):
-            raise NotFound("No such meeting.")
+        _refuse_unless_member_at(memberships, held)
     return found, held
+
+
+def readable_among(members: list[GroupMember], user: User, index: int) -> tuple:
+    """readable(), from every membership of the group already loaded with its group."""
+    found = groups.membership_among(members, user)
+    held = occurrence(found.group, index)
+    if not found.is_current:
+        _refuse_unless_member_at([m for m in members if m.user_id == user.id], held)
+    return found, held
+
+
+def _refuse_unless_member_at(memberships: list[GroupMember], held: Meeting) -> None:
+    if not any(was_member_at(m, held.starts_at) for m in memberships):
+        raise NotFound("No such meeting.")
 
 
 def post_update(
@@ -269,7 +282,7 @@ def hot_seats(
         members = list(session.scalars(select(GroupMember).where(GroupMember.group_id == group.id)))
     if swapped is None:
         swapped = swaps_of(session, group.id)
-    history: dict[int, int] = {}
+    last_turn: dict[int, int] = {}  # member → their latest turn so far (hot_seat's history)
     out: dict[int, int | None] = {}
     order = joining_order(members)
     spans = [(m.user_id, order[m.user_id], m.joined_at, m.left_at) for m in members]
@@ -283,10 +296,10 @@ def hot_seats(
         choice = swapped.get(held.starts_at)
         if choice is not None and not any(m.id == choice and m.active for m in roster):
             choice = None  # the swapped-in member left before the meeting
-        seat = hot_seat(roster, history, index, choice)
+        seat = choice if choice is not None else next_in_rotation(roster, last_turn)
         out[index] = seat
         if seat is not None:
-            history[index] = seat
+            last_turn[seat] = index
     return out
 
 

@@ -17,6 +17,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 MAX_TERM_MONTHS = 12
@@ -110,18 +111,29 @@ def deadline(day: date, zone: ZoneInfo) -> datetime:
     return local_midnight(day + timedelta(days=2), zone)
 
 
-@dataclass(frozen=True)
-class ScheduledDay:
+class ScheduledDay(NamedTuple):
+    """One scheduled day as it stands (a tuple: the partnership page makes hundreds)."""
+
     day: date
     state: DayState
     checked_in_at: datetime | None  # when the check-in for this day was posted
 
 
+def _scheduled_ordinals(schedule: Schedule, term: Term) -> Iterable[int]:
+    """The scheduled days of the term as day numbers (date.toordinal), in order."""
+    first = term.first_day.toordinal()
+    days = range(first, first + max(0, term.end.toordinal() - first))
+    if schedule.cadence == Cadence.DAILY:
+        return days
+    if schedule.cadence == Cadence.EVERY_OTHER_DAY:
+        return days[::2]
+    weekdays = schedule.weekdays  # Python's weekday() is (ordinal + 6) % 7
+    return [n for n in days if (n + 6) % 7 in weekdays]
+
+
 def scheduled_dates(schedule: Schedule, term: Term) -> list[date]:
     """Every date of the term the schedule falls on, in order."""
-    count = (term.end - term.first_day).days
-    days = (term.first_day + timedelta(days=n) for n in range(max(0, count)))
-    return [day for day in days if schedule.falls_on(day, term.first_day)]
+    return [date.fromordinal(n) for n in _scheduled_ordinals(schedule, term)]
 
 
 def day_states(
@@ -137,24 +149,28 @@ def day_states(
     `check_ins` maps the day a check-in is for to when it was posted (UTC). A check-in
     for a day the schedule does not fall on is ignored here (the form refuses those).
     """
-    today = now.astimezone(zone).date()
+    today = now.astimezone(zone).date().toordinal()
+    now_seconds = now.timestamp()
     out = []
-    for day in scheduled_dates(schedule, term):
+    for ordinal in _scheduled_ordinals(schedule, term):
+        day = date.fromordinal(ordinal)
         posted = check_ins.get(day)
         # A day's deadline is the end of the next day somewhere between UTC+14 and
         # UTC-12: a moment well clear of that span is decided without the zone's rules
-        # (the page asks for every day of a long history).
-        earliest, latest = _deadline_bounds(day)
+        # (the page asks for every day of a long history), in seconds since the epoch.
+        utc_end = (ordinal + 2 - _EPOCH_ORDINAL) * _DAY_SECONDS
+        earliest, latest = utc_end - _EARLIEST_OFFSET, utc_end + _LATEST_OFFSET
         if posted is not None:
-            if posted < earliest:
+            posted_seconds = posted.timestamp()
+            if posted_seconds < earliest:
                 state = DayState.ON_TIME
-            elif posted >= latest:
+            elif posted_seconds >= latest:
                 state = DayState.LATE
             else:
                 state = DayState.ON_TIME if posted < deadline(day, zone) else DayState.LATE
-        elif now >= latest or (now >= earliest and now >= deadline(day, zone)):
+        elif now_seconds >= latest or (now_seconds >= earliest and now >= deadline(day, zone)):
             state = DayState.MISSED
-        elif day <= today:
+        elif ordinal <= today:
             state = DayState.DUE
         else:
             state = DayState.UPCOMING
@@ -162,15 +178,10 @@ def day_states(
     return out
 
 
-_UTC = ZoneInfo("UTC")
-_EARLIEST_OFFSET = timedelta(hours=15)  # beyond the easternmost zone (UTC+14)
-_LATEST_OFFSET = timedelta(hours=13)  # beyond the westernmost (UTC-12)
-
-
-def _deadline_bounds(day: date) -> tuple[datetime, datetime]:
-    """Moments before and after `deadline(day, zone)` for every zone there is."""
-    utc_end = datetime.combine(day + timedelta(days=2), time(0), tzinfo=_UTC)
-    return utc_end - _EARLIEST_OFFSET, utc_end + _LATEST_OFFSET
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_DAY_SECONDS = 86_400
+_EARLIEST_OFFSET = 15 * 3600  # beyond the easternmost zone (UTC+14)
+_LATEST_OFFSET = 13 * 3600  # beyond the westernmost (UTC-12)
 
 
 def is_due_on(schedule: Schedule, term: Term, zone: ZoneInfo, now: datetime) -> bool:

@@ -15,6 +15,7 @@ from app.services.hot_seat import (
     Participation,
     hot_seat,
     next_hot_seat,
+    next_in_rotation,
     participation,
 )
 
@@ -222,3 +223,25 @@ def test_participation_is_a_count_by_hand(record):
             attended += status == Attendance.PRESENT
             excused += status == Attendance.EXCUSED
         assert result[member_id] == Participation(updates, attended, excused, len(last_ten))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rosters=st.lists(st.lists(st.booleans(), min_size=6, max_size=6), min_size=1, max_size=40),
+    swaps=st.dictionaries(st.integers(0, 39), st.integers(0, 5)),
+)
+def test_walking_meetings_with_each_latest_turn_picks_as_the_whole_history_does(rosters, swaps):
+    """meetings.hot_seats walks the meetings keeping each member's latest turn; the rule
+    over the whole history (hot_seat) must pick the same, members coming and going."""
+    history: dict[int, int] = {}
+    last_turn: dict[int, int] = {}
+    for index, active in enumerate(rosters):
+        roster = [Member(100 + n, n, is_in) for n, is_in in enumerate(active)]
+        swap = swaps.get(index)
+        swapped_in = 100 + swap if swap is not None and active[swap] else None
+        by_history = hot_seat(roster, history, index, swapped_in)
+        walked = swapped_in if swapped_in is not None else next_in_rotation(roster, last_turn)
+        assert walked == by_history
+        if walked is not None:
+            history[index] = walked
+            last_turn[walked] = index
