@@ -50,8 +50,8 @@ def _register(invite_token: str | None):  # type: ignore[no-untyped-def]
     if invite_token is not None:
         try:
             sponsor = accounts.find_sponsor_by_invite(db.session, invite_token)
-        except InviteInvalid:
-            return render_template("auth/invite_invalid.html"), 404
+        except InviteInvalid as refused:
+            return render_template("auth/invite_invalid.html", left=refused.left), 404
     if current_user.is_authenticated:
         flash("You already have an account and are logged in.", "info")
         return redirect(url_for("dashboard.home"))
@@ -68,8 +68,8 @@ def _register(invite_token: str | None):  # type: ignore[no-untyped-def]
             )
         except EmailTaken as exc:
             form.email.errors = [str(exc)]
-        except InviteInvalid:
-            return render_template("auth/invite_invalid.html"), 404
+        except InviteInvalid as refused:
+            return render_template("auth/invite_invalid.html", left=refused.left), 404
         else:
             establish_session(user)
             flash(f"Welcome to Willing, {user.name}!", "success")

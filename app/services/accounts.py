@@ -49,6 +49,8 @@ def find_sponsor_by_invite(session: Session, token: str) -> User:
     sponsor = session.scalar(select(User).where(User.invite_token == token)) if usable else None
     if sponsor is None:
         raise InviteInvalid("This invite link is not valid any more.")
+    if sponsor.archived_at is not None:  # they left the business: nobody joins under them
+        raise InviteInvalid("Whoever sent this invite link has left the business.", left=True)
     return sponsor
 
 

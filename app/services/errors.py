@@ -26,7 +26,12 @@ class EmailTaken(DomainError):
 
 
 class InviteInvalid(DomainError):
-    """The invite link is unknown or was replaced by a newer one."""
+    """The invite link is unknown, was replaced by a newer one, or belongs to someone who
+    left the business (`left`: the page says so, and whom to ask instead)."""
+
+    def __init__(self, message: str, *, left: bool = False) -> None:
+        super().__init__(message)
+        self.left = left
 
 
 class InvalidResetLink(DomainError):

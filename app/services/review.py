@@ -207,6 +207,11 @@ _DECIDE = (
 )
 
 
+LEFT_THE_BUSINESS = (
+    "You have left the business: your recruits' hand-ins now wait for the sponsor who adopts them."
+)
+
+
 def decide(
     session: Session,
     sponsor: User,
@@ -225,6 +230,9 @@ def decide(
     busiest write's share of a PostgreSQL server's round trips (bench/).
     """
     feedback = feedback.strip()
+    if sponsor.archived_at is not None:
+        get_reviewable(session, sponsor, submission_id)  # anyone else's still looks absent
+        raise InvalidTransition(LEFT_THE_BUSINESS)
     if decision == Decision.REQUEST_CHANGES and not feedback:
         if get_reviewable(session, sponsor, submission_id).status != SubmissionStatus.SUBMITTED:
             raise AlreadyDecided(ALREADY_DECIDED)

@@ -362,3 +362,53 @@ def test_no_nudge_goes_in_the_name_of_someone_who_left(client, auth, runner):
     assert "Recruit Otto" in page
     # Her leaving is no "recruit sponsors a team of their own" line any more.
     assert "sponsors a team of their own" not in client.get("/").text
+
+
+def test_who_left_cannot_decide_their_old_recruits_hand_ins(client, auth):
+    """Their hand-ins wait for the adopter (PRODUCT.md): the one who left, logging in
+    again, sees why and cannot approve one; the adopter then can."""
+    ursula, kim, rita, _otto, _track, waiting = world()
+    archive(client, auth, ursula, kim)
+    auth.logout()
+    auth.login(kim)
+    url = f"/review/{waiting.id}"
+    page = unescape(client.get(url).text)
+    assert "You have left the business" in page and "Approve" not in page
+    refused = post_form(client, url, {"feedback": "", "approve": "1"}, page="/review")
+    assert refused.status_code == 400
+    assert "You have left the business" in unescape(refused.text)
+    db.session.expire_all()
+    assert db.session.get(Submission, waiting.id).status == SubmissionStatus.SUBMITTED
+    stranger = SubmissionFactory()  # someone else's still looks absent
+    assert client.get(f"/review/{stranger.id}").status_code == 404
+    auth.logout()
+    auth.login(ursula)
+    post_form(client, f"/downline/people/{rita.id}/adopt", page="/downline/needs-a-sponsor")
+    approved = post_form(client, url, {"feedback": "", "approve": "1"}, page=url)
+    assert approved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Submission, waiting.id).status == SubmissionStatus.APPROVED
+
+
+def test_nobody_joins_through_the_invite_link_of_someone_who_left(client, auth):
+    ursula, kim, *_rest = world()
+    link = f"/join/{kim.invite_token}"
+    archive(client, auth, ursula, kim)
+    auth.logout()
+    page = client.get(link)
+    assert page.status_code == 404
+    assert "has left the business" in unescape(page.text)
+    refused = post_form(
+        client,
+        link,
+        {
+            "name": "Late Larry",
+            "email": "larry@example.com",
+            "password": "a long enough passphrase",
+            "confirm": "a long enough passphrase",
+            "timezone": "UTC",
+        },
+        page="/register",
+    )
+    assert refused.status_code == 404
+    assert db.session.scalar(select(User).where(User.email == "larry@example.com")) is None
