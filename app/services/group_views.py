@@ -242,10 +242,10 @@ class MeetingPage:
 def meeting_page(
     session: Session, user: User, group_id: int, index: int, now: datetime
 ) -> MeetingPage:
-    """The agenda in five statements after the login's: every membership with the
-    members' names and the group (whether the user may read it comes from them), the
-    meeting rows (this one, the one before, and every hot-seat swap),
-    the updates of both meetings with their comments, and attendance."""
+    """The agenda in at most five statements after the login's: every membership with
+    the members' names and the group (whether the user may read it comes from them),
+    the meeting rows (this one, the one before, and every hot-seat swap), the updates
+    of both meetings with their comments, and attendance (once the meeting started)."""
     all_members = list(session.scalars(_MEMBERS_AND_GROUP, {"group_id": group_id}))
     found, held = meetings.readable_among(all_members, user, index)
     group = found.group
@@ -276,7 +276,7 @@ def meeting_page(
         by_id = {u.id: u for u in updates}
         for update_id, *comment in session.execute(_COMMENTS, {"update_ids": list(by_id)}):
             by_id[update_id].comments.append(AgendaComment(*comment))
-    if row is not None:
+    if row is not None and held.starts_at <= now:  # recorded once it started, not before
         attendance = dict(session.execute(_ATTENDANCE, {"meeting_id": row.id}).all())
     seat_id = meetings.hot_seats(session, group, index, members=all_members, swapped=swapped).get(
         index

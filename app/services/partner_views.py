@@ -147,17 +147,15 @@ def _side(
 # not objects, run on the session's connection (the same transaction) rather than
 # through the ORM's execution, which cost a tenth of a millisecond each.
 _PARTNER_COLUMNS = (User.id, User.name, User.timezone)  # all the page reads of a partner
-_PARTNERSHIP = (
-    select(Partnership)
+# The partnership with every version of its terms, newest first, in one statement.
+_PARTNERSHIP_AND_VERSIONS = (
+    select(Partnership, PartnerAgreement)
+    .outerjoin(PartnerAgreement, PartnerAgreement.partnership_id == Partnership.id)
     .options(
         joinedload(Partnership.asker).load_only(*_PARTNER_COLUMNS),
         joinedload(Partnership.asked).load_only(*_PARTNER_COLUMNS),
     )
     .where(Partnership.id == bindparam("partnership_id"))
-)
-_VERSIONS = (
-    select(PartnerAgreement)
-    .where(PartnerAgreement.partnership_id == bindparam("partnership_id"))
     .order_by(PartnerAgreement.version.desc())
 )
 _POSTED = select(PartnerCheckIn.author_id, PartnerCheckIn.day, PartnerCheckIn.created_at).where(
@@ -196,11 +194,12 @@ _REPLIES = (
 def partnership_page(
     session: Session, user: User, partnership_id: int, now: datetime, page: int = 1
 ) -> PartnershipPage:
-    partnership = session.scalar(_PARTNERSHIP, {"partnership_id": partnership_id})
+    found = session.execute(_PARTNERSHIP_AND_VERSIONS, {"partnership_id": partnership_id}).all()
+    partnership = found[0][0] if found else None
     if partnership is None or not partnership.involves(user.id):
         raise NotFound("No such partnership.")
     partner = partnership.other(user.id)
-    versions = list(session.scalars(_VERSIONS, {"partnership_id": partnership.id}))
+    versions = [version for _, version in found if version is not None]
     accepted = sorted(
         (v for v in versions if v.status == AgreementStatus.ACCEPTED), key=lambda v: v.version
     )
