@@ -46,7 +46,7 @@ def attributes(params: Mapping[str, Any]) -> str:
     return " ".join(out)
 
 
-def _with_flags(field, widget, params: dict, call: bool) -> dict:  # type: ignore[no-untyped-def]
+def _with_flags(field, widget, params: dict, call: bool) -> None:  # type: ignore[no-untyped-def]
     """The field's flags that are also the widget's validation attributes (required,
     maxlength...), unless given: what WTForms adds from `dir(field.flags)`."""
     flags = getattr(field, "flags", None)
@@ -55,7 +55,6 @@ def _with_flags(field, widget, params: dict, call: bool) -> dict:  # type: ignor
         for name, value in vars(flags).items():
             if name in names and name not in params:
                 params[name] = value() if call and callable(value) else value
-    return params
 
 
 def _input(field, widget, params: dict) -> Markup:  # type: ignore[no-untyped-def]

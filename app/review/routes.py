@@ -37,7 +37,7 @@ def _render_review(submission, form: DecisionForm, status: int = 200):  # type: 
         attempts=service.attempts_of(db.session, submission),
         snippets=snippets.snippets_of(db.session, current_user),
         form=form,
-        left_the_business=service.LEFT_THE_BUSINESS if current_user.archived_at else None,
+        decision_refused=service.decision_refused(current_user),
     ), status
 
 

@@ -114,9 +114,7 @@ def membership(session: Session, user: User, group_id: int) -> Membership:
     member = session.scalar(_MEMBERSHIP, {"group_id": group_id, "user_id": user.id})
     if member is None:
         raise NotFound("No such group.")
-    group = member.group
-    current = member.left_at is None
-    return Membership(group, member, current, current and group.host_id == user.id)
+    return _membership_of(member, user)
 
 
 def membership_among(members: list[GroupMember], user: User) -> Membership:
@@ -126,6 +124,10 @@ def membership_among(members: list[GroupMember], user: User) -> Membership:
     if not mine:
         raise NotFound("No such group.")
     member = max(mine, key=lambda m: (m.left_at is None, m.joined_at))  # as _MEMBERSHIP orders
+    return _membership_of(member, user)
+
+
+def _membership_of(member: GroupMember, user: User) -> Membership:
     group = member.group
     current = member.left_at is None
     return Membership(group, member, current, current and group.host_id == user.id)

@@ -59,11 +59,16 @@ class Schedule:
             raise ValueError("Only a weekly or chosen-weekdays schedule names weekdays.")
 
     def falls_on(self, day: date, first_day: date) -> bool:
+        return self.falls_on_ordinal(day.toordinal(), first_day.toordinal())
+
+    def falls_on_ordinal(self, day: int, first_day: int) -> bool:
+        """falls_on() over day numbers (date.toordinal): the rule itself, which the
+        walk over a term's days asks for each day without building a date."""
         if self.cadence == Cadence.DAILY:
             return True
         if self.cadence == Cadence.EVERY_OTHER_DAY:
-            return (day - first_day).days % 2 == 0
-        return day.weekday() in self.weekdays
+            return (day - first_day) % 2 == 0
+        return (day + 6) % 7 in self.weekdays  # date.weekday() from its ordinal
 
     def describe(self) -> str:
         if self.cadence == Cadence.DAILY:
@@ -125,10 +130,7 @@ def _scheduled_ordinals(schedule: Schedule, term: Term) -> Iterable[int]:
     days = range(first, first + max(0, term.end.toordinal() - first))
     if schedule.cadence == Cadence.DAILY:
         return days
-    if schedule.cadence == Cadence.EVERY_OTHER_DAY:
-        return days[::2]
-    weekdays = schedule.weekdays  # Python's weekday() is (ordinal + 6) % 7
-    return [n for n in days if (n + 6) % 7 in weekdays]
+    return [n for n in days if schedule.falls_on_ordinal(n, first)]
 
 
 def scheduled_dates(schedule: Schedule, term: Term) -> list[date]:

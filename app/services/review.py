@@ -212,6 +212,12 @@ LEFT_THE_BUSINESS = (
 )
 
 
+def decision_refused(sponsor: User) -> str | None:
+    """Why this sponsor may not decide hand-ins at all (None: they may). Someone who
+    left the business: their recruits' hand-ins wait for the adopter (PRODUCT.md)."""
+    return LEFT_THE_BUSINESS if sponsor.archived_at is not None else None
+
+
 def decide(
     session: Session,
     sponsor: User,
@@ -230,9 +236,10 @@ def decide(
     busiest write's share of a PostgreSQL server's round trips (bench/).
     """
     feedback = feedback.strip()
-    if sponsor.archived_at is not None:
+    refused = decision_refused(sponsor)
+    if refused is not None:
         get_reviewable(session, sponsor, submission_id)  # anyone else's still looks absent
-        raise InvalidTransition(LEFT_THE_BUSINESS)
+        raise InvalidTransition(refused)
     if decision == Decision.REQUEST_CHANGES and not feedback:
         if get_reviewable(session, sponsor, submission_id).status != SubmissionStatus.SUBMITTED:
             raise AlreadyDecided(ALREADY_DECIDED)
